@@ -1,0 +1,122 @@
+# va - one non-recursive GNU Makefile.
+#
+#   make                 build bin/va-* and build/libva.a
+#   make check           install what is missing, build, run every test suite
+#   make check VALGRIND=1   the same under valgrind (memcheck, leaks fatal)
+#   make check SAN=1     the same with AddressSanitizer and UBSan (build/san/)
+#   make demo            install what is missing and run the main job
+#   make golden          rewrite expected files of golden cases (not under CI)
+#   make bench           benchmarks that print numbers
+#   make install         PREFIX=/usr/local DESTDIR=
+#   make lint            mandoc -Tlint on the man pages
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+DATADIR	?= $(PREFIX)/share/va
+VERSION	:= 0.1.0
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+PKGS	:= jansson libcurl sndfile soxr sqlite3
+WARN	:= -Wall -Wextra -Wshadow -Wformat=2 -Wpointer-arith -Wcast-qual \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wundef \
+	   -Wno-unused-parameter
+# Developers (a git checkout) build with -Werror; a release tarball does not.
+ifneq ($(wildcard .git),)
+WERROR	?= -Werror
+endif
+
+ifeq ($(SAN),1)
+O	:= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS	:= -O1 -g
+else
+O	:= build
+SANFLAGS :=
+endif
+BIN	:= $(if $(filter 1,$(SAN)),$(O)/bin,bin)
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	     -DVA_VERSION='"$(VERSION)"' -DVA_DATADIR='"$(DATADIR)"' \
+	     $(WARN) $(WERROR) $(SANFLAGS) $(PKG_CFLAGS) -Ilib $(CFLAGS) $(CPPFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) -Wl,--as-needed $(LDFLAGS)
+LIBS	= $(PKG_LIBS) -lm -lpthread
+
+LIB_SRC	:= $(wildcard lib/*.c)
+LIB_OBJ	:= $(LIB_SRC:%.c=$(O)/%.o)
+LIBVA	:= $(O)/libva.a
+CMD_SRC	:= $(wildcard cmd/*.c)
+PROGS	:= $(CMD_SRC:cmd/%.c=$(BIN)/%)
+UNIT_SRC := $(wildcard tests/unit/t_*.c)
+UNITS	:= $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+MANS	:= $(wildcard man/*.[157])
+
+# Programs with outside libraries of their own.
+LIBS_va-asr	= $(shell pkg-config --libs pocketsphinx 2>/dev/null)
+CFLAGS_va-asr	= $(shell pkg-config --cflags pocketsphinx 2>/dev/null)
+
+.PHONY: all check demo golden bench install uninstall clean deps lint units
+.SUFFIXES:
+
+all: $(PROGS) $(UNITS)
+
+$(O)/lib/%.o: lib/%.c $(wildcard lib/*.h) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBVA): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN)/%: cmd/%.c $(LIBVA) $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CFLAGS_$*) $(ALL_LDFLAGS) -o $@ $< $(LIBVA) $(LIBS_$*) $(LIBS)
+
+$(O)/tests/%: tests/unit/%.c $(LIBVA) $(wildcard lib/*.h) tests/unit/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBVA) $(LIBS)
+
+units: $(UNITS)
+
+deps:
+	@scripts/va-deps
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@VA_BIN=$(abspath $(BIN)) VA_UNITS=$(abspath $(O)/tests) \
+	    VALGRIND=$(VALGRIND) SAN=$(SAN) tests/run-all
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@VA_BIN=$(abspath $(BIN)) scripts/va-demo
+
+golden: all
+	@VA_BIN=$(abspath $(BIN)) tests/golden
+
+bench: all
+	@VA_BIN=$(abspath $(BIN)) bench/run
+
+lint:
+	mandoc -Tlint -W warning $(MANS)
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
+	for s in scripts/va-*; do install -m 755 $$s $(DESTDIR)$(BINDIR); done
+	for m in $(MANS); do s=$${m##*.}; \
+	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
+	if [ -d data ]; then cp -R data/. $(DESTDIR)$(DATADIR)/; fi
+
+uninstall:
+	for p in $(notdir $(PROGS)) $(notdir $(wildcard scripts/va-*)); do \
+	    rm -f $(DESTDIR)$(BINDIR)/$$p; done
+	for m in $(notdir $(MANS)); do s=$${m##*.}; \
+	    rm -f $(DESTDIR)$(MANDIR)/man$$s/$$m; done
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build bin
