@@ -1,0 +1,520 @@
+/*
+ * event.c - reading and writing events of the va stream (see event.h).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "event.h"
+#include "log.h"
+#include "out.h"
+
+/*
+ * The fields each type defines, beyond the envelope. Mirrored in
+ * va-events(5); a field not listed for its type is a pipeline's own and is
+ * carried forward by every stage that answers the event.
+ */
+static const char *const f_call_start[] = { "v", "source", "format", "rate",
+	"channels", "channel", "duration_ms", "caller", NULL };
+static const char *const f_call_end[] = { "reason", "utterances",
+	"damaged", NULL };
+static const char *const f_audio[] = { "seq", "audio", "dur_ms", NULL };
+static const char *const f_utterance[] = { "start_ms", "end_ms", "audio",
+	"level_db", "cut", "barge_in", NULL };
+static const char *const f_transcript[] = { "text", "confidence", "words",
+	"engine", "lm", "start_ms", "end_ms", NULL };
+static const char *const f_intent[] = { "text", "intent", "confidence",
+	"alternatives", "entities", "redactions", "engine", "oos", NULL };
+static const char *const f_action[] = { "tool", "op", "key", "params", NULL };
+static const char *const f_result[] = { "tool", "op", "key", "ok", "status",
+	"data", "say", "cached", "backend", NULL };
+static const char *const f_reply[] = { "text", "expect", "final", "intent",
+	"state", NULL };
+static const char *const f_speech[] = { "text", "seq", "last", "audio",
+	"dur_ms", "engine", "voice", "cached", NULL };
+static const char *const f_handoff[] = { "reason", "summary", "key",
+	"ticket", NULL };
+static const char *const f_error[] = { "code", "msg", "re", NULL };
+
+static const struct {
+	const char *type;
+	const char *const *fields;
+} event_types[] = {
+	{ "call_start", f_call_start },
+	{ "call_end", f_call_end },
+	{ "audio", f_audio },
+	{ "utterance", f_utterance },
+	{ "transcript", f_transcript },
+	{ "intent", f_intent },
+	{ "action", f_action },
+	{ "result", f_result },
+	{ "reply", f_reply },
+	{ "speech", f_speech },
+	{ "handoff", f_handoff },
+	{ "error", f_error },
+};
+
+static const char *const envelope[] = { "type", "call", "turn", "t_ms", "by",
+	"at", "proc_ms", NULL };
+
+const char *const *
+va_event_fields(const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
+		if (strcmp(event_types[i].type, type) == 0)
+			return event_types[i].fields;
+	return NULL;
+}
+
+int
+va_event_parse(struct va_event *ev, const char *line, size_t len,
+    const char **why)
+{
+	const struct va_jmember *m;
+	long n;
+
+	ev->line = line;
+	ev->len = len;
+	ev->type[0] = '\0';
+	if (va_jscan_object(&ev->js, line, len) < 0) {
+		*why = ev->js.err;
+		return -1;
+	}
+	if ((m = va_jscan_get(&ev->js, "type")) == NULL) {
+		*why = "no \"type\" member";
+		return -1;
+	}
+	if (m->kind != VA_J_STRING) {
+		*why = "\"type\" is not a string";
+		return -1;
+	}
+	if (m->vlen > sizeof(ev->type) + 1) {
+		*why = "\"type\" is too long";
+		return -1;
+	}
+	if ((n = va_json_unescape(m->val, m->vlen, ev->type)) < 0 ||
+	    memchr(ev->type, '\0', (size_t)n) != NULL) {
+		*why = "bad \"type\"";
+		return -1;
+	}
+	ev->type[n] = '\0';
+	return 0;
+}
+
+int
+va_event_is(const struct va_event *ev, const char *type)
+{
+	return strcmp(ev->type, type) == 0;
+}
+
+const struct va_jmember *
+va_event_get(const struct va_event *ev, const char *key)
+{
+	return va_jscan_get(&ev->js, key);
+}
+
+char *
+va_event_str(const struct va_event *ev, const char *key)
+{
+	const struct va_jmember *m;
+	char *s;
+	long n;
+
+	if ((m = va_jscan_get(&ev->js, key)) == NULL || m->kind != VA_J_STRING)
+		return NULL;
+	if ((s = malloc(m->vlen + 1)) == NULL)
+		return NULL;
+	if ((n = va_json_unescape(m->val, m->vlen, s)) < 0) {
+		free(s);
+		return NULL;
+	}
+	s[n] = '\0';
+	return s;
+}
+
+int
+va_event_int(const struct va_event *ev, const char *key, int64_t *out)
+{
+	const struct va_jmember *m;
+	char buf[32], *end;
+	long long v;
+
+	m = va_jscan_get(&ev->js, key);
+	if (m == NULL || m->kind != VA_J_NUMBER || m->vlen >= sizeof(buf) ||
+	    memchr(m->val, '.', m->vlen) != NULL ||
+	    memchr(m->val, 'e', m->vlen) != NULL ||
+	    memchr(m->val, 'E', m->vlen) != NULL)
+		return -1;
+	memcpy(buf, m->val, m->vlen);
+	buf[m->vlen] = '\0';
+	v = strtoll(buf, &end, 10);
+	if (*end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+va_event_num(const struct va_event *ev, const char *key, double *out)
+{
+	const struct va_jmember *m;
+	char buf[64];
+
+	m = va_jscan_get(&ev->js, key);
+	if (m == NULL || m->kind != VA_J_NUMBER || m->vlen >= sizeof(buf))
+		return -1;
+	memcpy(buf, m->val, m->vlen);
+	buf[m->vlen] = '\0';
+	*out = strtod(buf, NULL);
+	return 0;
+}
+
+int
+va_event_bool(const struct va_event *ev, const char *key, int def)
+{
+	const struct va_jmember *m;
+
+	if ((m = va_jscan_get(&ev->js, key)) == NULL)
+		return def;
+	if (m->kind == VA_J_TRUE)
+		return 1;
+	if (m->kind == VA_J_FALSE)
+		return 0;
+	return def;
+}
+
+json_t *
+va_event_json(const struct va_event *ev, const char *key)
+{
+	const struct va_jmember *m;
+
+	if ((m = va_jscan_get(&ev->js, key)) == NULL)
+		return NULL;
+	return json_loadb(m->val, m->vlen, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+	    NULL);
+}
+
+json_t *
+va_event_object(const struct va_event *ev)
+{
+	return json_loadb(ev->line, ev->len, JSON_ALLOW_NUL, NULL);
+}
+
+/* Writing. */
+
+#define EMIT_MAXKEYS	128
+
+static struct {
+	const char *key;
+	size_t	len;
+} emitted[EMIT_MAXKEYS];
+static size_t nemitted;
+
+static int
+was_emitted(const char *key, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < nemitted; i++)
+		if (emitted[i].len == len && memcmp(emitted[i].key, key, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Start a member; returns 0 when it was already written (skip it). */
+static int
+member(const char *key, size_t len)
+{
+	if (was_emitted(key, len))
+		return 0;
+	if (nemitted < EMIT_MAXKEYS) {
+		emitted[nemitted].key = key;
+		emitted[nemitted].len = len;
+		nemitted++;
+	}
+	va_out_putc(',');
+	va_out_putc('"');
+	va_out_write(key, len);
+	va_out_write("\":", 2);
+	return 1;
+}
+
+void
+va_out_json_string(const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	const unsigned char *run;
+	char esc[6];
+
+	va_out_putc('"');
+	while (p < end) {
+		run = p;
+		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' &&
+		    *p < 0x80)
+			p++;
+		if (p > run)
+			va_out_write(run, (size_t)(p - run));
+		if (p >= end)
+			break;
+		if (*p == '"' || *p == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)*p;
+			va_out_write(esc, 2);
+			p++;
+		} else if (*p < 0x20) {
+			switch (*p) {
+			case '\n': va_out_write("\\n", 2); break;
+			case '\t': va_out_write("\\t", 2); break;
+			case '\r': va_out_write("\\r", 2); break;
+			default:
+				memcpy(esc, "\\u00", 4);
+				esc[4] = hex[*p >> 4];
+				esc[5] = hex[*p & 15];
+				va_out_write(esc, 6);
+			}
+			p++;
+		} else {
+			/* Keep valid UTF-8; replace anything else. */
+			struct va_jscan js = { 0 };
+			size_t n = 1;
+			char tmp[6];
+
+			while (n < 4 && p + n < end && (p[n] & 0xc0) == 0x80)
+				n++;
+			tmp[0] = '"';
+			memcpy(tmp + 1, p, n);
+			tmp[n + 1] = '"';
+			if (va_jscan_value(&js, tmp, n + 2) == 0)
+				va_out_write(p, n);
+			else
+				va_out_write("\\ufffd", 6);
+			va_jscan_free(&js);
+			p += n;
+		}
+	}
+	va_out_putc('"');
+}
+
+static void
+copy_envelope(const struct va_event *src, const char *key)
+{
+	const struct va_jmember *m;
+
+	if (src != NULL && (m = va_event_get(src, key)) != NULL)
+		va_emit_raw(key, m->val, m->vlen);
+}
+
+static void
+open_event(const char *type)
+{
+	nemitted = 0;
+	va_out_write("{\"type\":", 8);
+	va_out_json_string(type, strlen(type));
+	emitted[0].key = "type";
+	emitted[0].len = 4;
+	nemitted = 1;
+}
+
+static void
+stamp(void)
+{
+	va_emit_str("by", va_log_prog());
+	va_emit_int("at", va_clock_ms());
+}
+
+void
+va_emit_begin(const char *type, const struct va_event *src)
+{
+	open_event(type);
+	copy_envelope(src, "call");
+	copy_envelope(src, "turn");
+	copy_envelope(src, "t_ms");
+	stamp();
+}
+
+void
+va_emit_begin_call(const char *type, const char *call, int64_t turn,
+    int64_t t_ms)
+{
+	open_event(type);
+	va_emit_str("call", call);
+	va_emit_int("turn", turn);
+	va_emit_int("t_ms", t_ms);
+	stamp();
+}
+
+void
+va_emit_str(const char *key, const char *val)
+{
+	if (!member(key, strlen(key)))
+		return;
+	if (val == NULL)
+		va_out_write("null", 4);
+	else
+		va_out_json_string(val, strlen(val));
+}
+
+void
+va_emit_strn(const char *key, const char *val, size_t len)
+{
+	if (member(key, strlen(key)))
+		va_out_json_string(val, len);
+}
+
+void
+va_emit_int(const char *key, int64_t v)
+{
+	char buf[32];
+	int n;
+
+	if (!member(key, strlen(key)))
+		return;
+	n = snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	va_out_write(buf, (size_t)n);
+}
+
+void
+va_emit_bool(const char *key, int v)
+{
+	if (member(key, strlen(key)))
+		va_out_puts(v ? "true" : "false");
+}
+
+void
+va_emit_fixed(const char *key, double v, int decimals)
+{
+	char buf[64];
+	int n;
+
+	if (!member(key, strlen(key)))
+		return;
+	if (!isfinite(v)) {
+		va_out_write("null", 4);
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	/* "-0.000" and "0.000" must compare equal in goldens. */
+	if (buf[0] == '-' && strspn(buf + 1, "0.") == (size_t)n - 1)
+		va_out_write(buf + 1, (size_t)n - 1);
+	else
+		va_out_write(buf, (size_t)n);
+}
+
+void
+va_emit_raw(const char *key, const char *json, size_t len)
+{
+	if (member(key, strlen(key)))
+		va_out_write(json, len);
+}
+
+static int
+dump_cb(const char *buf, size_t size, void *data)
+{
+	va_out_write(buf, size);
+	return 0;
+}
+
+void
+va_emit_json(const char *key, const json_t *v)
+{
+	if (!member(key, strlen(key)))
+		return;
+	if (v == NULL)
+		va_out_write("null", 4);
+	else
+		json_dump_callback(v, dump_cb, NULL, JSON_COMPACT |
+		    JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+}
+
+void
+va_emit_key(const char *key)
+{
+	member(key, strlen(key));
+}
+
+static int
+in_list(const char *const *list, const char *key, size_t len)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strlen(*list) == len && memcmp(*list, key, len) == 0)
+			return 1;
+	return 0;
+}
+
+void
+va_emit_end(const struct va_event *src)
+{
+	const struct va_jmember *m;
+	const char *const *fields;
+	char kbuf[256];
+	const char *key;
+	size_t i, klen;
+	long n;
+
+	if (src != NULL) {
+		fields = va_event_fields(src->type);
+		for (i = 0; i < src->js.n; i++) {
+			m = &src->js.m[i];
+			key = m->key;
+			klen = m->klen;
+			if (m->kesc) {
+				if (m->klen + 2 > sizeof(kbuf) || (n =
+				    va_json_unescape(m->key - 1, m->klen + 2,
+				    kbuf)) < 0)
+					continue;
+				key = kbuf;
+				klen = (size_t)n;
+			}
+			if (in_list(envelope, key, klen) ||
+			    in_list(fields, key, klen) ||
+			    was_emitted(m->key, m->klen))
+				continue;
+			/* Raw key bytes: escapes survive as they came. */
+			if (nemitted < EMIT_MAXKEYS) {
+				emitted[nemitted].key = m->key;
+				emitted[nemitted].len = m->klen;
+				nemitted++;
+			}
+			va_out_write(",\"", 2);
+			va_out_write(m->key, m->klen);
+			va_out_write("\":", 2);
+			va_out_write(m->val, m->vlen);
+		}
+	}
+	va_out_write("}\n", 2);
+	nemitted = 0;
+}
+
+void
+va_emit_error(const struct va_event *src, const char *code,
+    const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	va_emit_begin("error", src);
+	va_emit_str("code", code);
+	va_emit_str("msg", msg);
+	if (src != NULL) {
+		va_emit_key("re");
+		va_out_write("{\"type\":", 8);
+		va_out_json_string(src->type, strlen(src->type));
+		{
+			char buf[48];
+			int n = snprintf(buf, sizeof(buf), ",\"line\":%ld}",
+			    src->lineno);
+
+			va_out_write(buf, (size_t)n);
+		}
+	}
+	va_emit_end(NULL);
+}
