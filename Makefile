@@ -21,7 +21,7 @@ CFLAGS	?= -O2 -g
 PKGS	:= jansson libcurl sndfile soxr sqlite3
 WARN	:= -Wall -Wextra -Wshadow -Wformat=2 -Wpointer-arith -Wcast-qual \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wundef \
-	   -Wno-unused-parameter
+	   -Wno-unused-parameter -Wno-missing-field-initializers
 # Developers (a git checkout) build with -Werror; a release tarball does not.
 ifneq ($(wildcard .git),)
 WERROR	?= -Werror
@@ -58,6 +58,15 @@ MANS	:= $(wildcard man/*.[157])
 LIBS_va-asr	= $(shell pkg-config --libs pocketsphinx 2>/dev/null)
 CFLAGS_va-asr	= $(shell pkg-config --cflags pocketsphinx 2>/dev/null)
 
+# Quiet by default; make V=1 shows the commands.
+ifeq ($(V),1)
+Q	:=
+say	:= @true
+else
+Q	:= @
+say	:= @printf '  %-6s %s\n'
+endif
+
 .PHONY: all check demo golden bench install uninstall clean deps lint units
 .SUFFIXES:
 
@@ -65,19 +74,28 @@ all: $(PROGS) $(UNITS)
 
 $(O)/lib/%.o: lib/%.c $(wildcard lib/*.h) Makefile
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(say) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIBVA): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(say) AR $@
+	$(Q)$(AR) rcs $@ $^
 
 $(BIN)/%: cmd/%.c $(LIBVA) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CFLAGS_$*) $(ALL_LDFLAGS) -o $@ $< $(LIBVA) $(LIBS_$*) $(LIBS)
+	$(say) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(CFLAGS_$*) $(ALL_LDFLAGS) -o $@ $< $(LIBVA) $(LIBS_$*) $(LIBS)
 
 $(O)/tests/%: tests/unit/%.c $(LIBVA) $(wildcard lib/*.h) tests/unit/tap.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBVA) $(LIBS)
+	$(say) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBVA) $(LIBS)
+
+$(O)/bench/%: bench/%.c $(LIBVA) $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(say) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBVA) $(LIBS)
 
 units: $(UNITS)
 
@@ -96,7 +114,7 @@ demo: deps
 golden: all
 	@VA_BIN=$(abspath $(BIN)) tests/golden
 
-bench: all
+bench: all $(O)/bench/filter-bench
 	@VA_BIN=$(abspath $(BIN)) bench/run
 
 lint:

@@ -301,6 +301,15 @@ va_out_json_string(const char *s, size_t len)
 	va_out_putc('"');
 }
 
+static int
+in_list(const char *const *list, const char *key, size_t len)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strlen(*list) == len && memcmp(*list, key, len) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 copy_envelope(const struct va_event *src, const char *key)
 {
@@ -347,6 +356,31 @@ va_emit_begin_call(const char *type, const char *call, int64_t turn,
 	va_emit_int("turn", turn);
 	va_emit_int("t_ms", t_ms);
 	stamp();
+}
+
+void
+va_emit_begin_copy(const struct va_event *src, const char *const *except)
+{
+	const struct va_jmember *m;
+	size_t i;
+
+	open_event(src->type);
+	for (i = 0; i < src->js.n; i++) {
+		m = &src->js.m[i];
+		if ((m->klen == 4 && memcmp(m->key, "type", 4) == 0) ||
+		    in_list(except, m->key, m->klen) ||
+		    was_emitted(m->key, m->klen))
+			continue;
+		if (nemitted < EMIT_MAXKEYS) {
+			emitted[nemitted].key = m->key;
+			emitted[nemitted].len = m->klen;
+			nemitted++;
+		}
+		va_out_write(",\"", 2);
+		va_out_write(m->key, m->klen);
+		va_out_write("\":", 2);
+		va_out_write(m->val, m->vlen);
+	}
 }
 
 void
@@ -436,15 +470,6 @@ void
 va_emit_key(const char *key)
 {
 	member(key, strlen(key));
-}
-
-static int
-in_list(const char *const *list, const char *key, size_t len)
-{
-	for (; list != NULL && *list != NULL; list++)
-		if (strlen(*list) == len && memcmp(*list, key, len) == 0)
-			return 1;
-	return 0;
 }
 
 void

@@ -70,6 +70,13 @@ void	va_emit_begin(const char *type, const struct va_event *src);
 /* Open an event with an explicit envelope (for producers like va-listen). */
 void	va_emit_begin_call(const char *type, const char *call, int64_t turn,
 	    int64_t t_ms);
+/*
+ * Open an event that copies src's members as they are, in order, except
+ * those named in except (NULL-terminated, may be NULL); the caller may add
+ * members and closes it with va_emit_end(NULL).
+ */
+void	va_emit_begin_copy(const struct va_event *src,
+	    const char *const *except);
 void	va_emit_str(const char *key, const char *val);	/* NULL writes null */
 void	va_emit_strn(const char *key, const char *val, size_t len);
 void	va_emit_int(const char *key, int64_t);

@@ -29,7 +29,7 @@ enum va_http_outcome {
 	VA_HTTP_SERVER,		/* 5xx still after the retries */
 	VA_HTTP_TIMEOUT,	/* connect or total timeout after the retries */
 	VA_HTTP_UNREACHABLE,	/* connection refused, DNS failure, ... */
-	VA_HTTP_PROTOCOL	/* any other transfer error */
+	VA_HTTP_PROTOCOL	/* other transfer errors; 3xx (not followed) */
 };
 
 struct va_http_req {

@@ -85,6 +85,9 @@ json_escape(char *out, size_t cap, size_t n, const char *s)
 	return n;
 }
 
+static void log_write(enum va_log_level, const char *, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 log_write(enum va_log_level level, const char *diag, const char *fmt,
     va_list ap)

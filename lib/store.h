@@ -38,18 +38,21 @@ const char *va_store_path(const struct va_store *);
 /* Apply the component's migrations above its recorded version; 0 or -1. */
 int	va_store_migrate(struct va_store *, const char *component,
 	    const struct va_migration *, size_t n);
-/* The component's schema version (0 if none). */
+/* The component's schema version (0 if none), -1 on error (logged). */
 int	va_store_version(struct va_store *, const char *component);
 
 /* Run one or more statements without results; 0 or -1. */
 int	va_store_exec(struct va_store *, const char *sql);
 
-/* Transactions; begin is IMMEDIATE (takes the write lock). 0 or -1. */
+/*
+ * Transactions; begin is IMMEDIATE (takes the write lock). 0 or -1.
+ * A failed commit rolls back; rollback without a transaction returns 0.
+ */
 int	va_store_begin(struct va_store *);
 int	va_store_commit(struct va_store *);
 int	va_store_rollback(struct va_store *);
 
-/* Prepared statements; NULL on a bad statement (logged). */
+/* Prepared statements; NULL on a bad statement or more than one (logged). */
 struct va_stmt *va_store_prepare(struct va_store *, const char *sql);
 /* Bind by 1-based index; text and blobs are copied. 0 or -1. */
 int	va_stmt_bind_text(struct va_stmt *, int idx, const char *);	/* NULL binds NULL */
@@ -61,9 +64,11 @@ int	va_stmt_step(struct va_stmt *);
 /* Columns of the current row, 0-based. */
 const char *va_stmt_text(struct va_stmt *, int col);	/* NULL for NULL */
 int64_t	va_stmt_int(struct va_stmt *, int col);
+/* A blob and its length; NULL for NULL or an empty blob (*len 0). */
 const void *va_stmt_blob(struct va_stmt *, int col, size_t *len);
 int	va_stmt_is_null(struct va_stmt *, int col);
 int	va_stmt_reset(struct va_stmt *);	/* also clears bindings */
+/* NULL-safe, and allowed after va_store_close() (the only call that is). */
 void	va_stmt_finalize(struct va_stmt *);
 
 /* Rows changed by the last statement, and the last inserted rowid. */

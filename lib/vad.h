@@ -1,0 +1,55 @@
+/*
+ * vad.h - voice activity detection and endpointing for telephone audio.
+ *
+ * Mono samples go in at any rate; finished utterances come out through a
+ * callback. The detector works on 10 ms frames of the telephone band
+ * (250-3400 Hz, which leaves out mains hum and rumble), compares each frame's energy with an adaptive noise floor
+ * (falls fast, rises slowly, frozen while someone speaks), and calls a frame
+ * speech when it stands threshold_db above the floor and above an absolute
+ * minimum. An utterance starts at the first speech frame (less pre_roll_ms),
+ * ends after silence_ms without speech (plus a tail of pre_roll_ms), is
+ * dropped when it holds less than min_speech_ms of speech, and is cut at
+ * max_utterance_ms (the cut flag is set and a new one starts at once).
+ * Steady line noise raises the floor, not the speech count, so hiss and hum
+ * do not make endless utterances.
+ */
+#ifndef VA_VAD_H
+#define VA_VAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct va_vad_params {
+	int	rate;			/* samples per second */
+	int	silence_ms;		/* silence that ends a turn; 0: 700 */
+	int	min_speech_ms;		/* 0: 200 */
+	int	max_utterance_ms;	/* 0: 15000 */
+	int	pre_roll_ms;		/* 0: 200; < 0 for none */
+	double	threshold_db;		/* above the noise floor; 0: 10 */
+	double	min_level_db;		/* absolute floor in dBFS; 0: -55 */
+};
+
+struct va_vad_segment {
+	int64_t	start;		/* first sample, from the start of the stream */
+	int64_t	end;		/* one past the last sample */
+	int64_t	speech_end;	/* one past the last speech frame */
+	const float *pcm;	/* end - start samples, borrowed */
+	int	cut;		/* ended by max_utterance_ms */
+	int	level_db;	/* mean level of the speech frames, dBFS */
+};
+
+typedef void (*va_vad_cb)(const struct va_vad_segment *, void *arg);
+
+struct va_vad;
+
+struct va_vad *va_vad_new(const struct va_vad_params *);
+void	va_vad_free(struct va_vad *);
+/* Feed n samples; calls cb for every utterance that ends within them. */
+void	va_vad_feed(struct va_vad *, const float *x, size_t n, va_vad_cb,
+	    void *arg);
+/* End of stream: an utterance still open ends here. */
+void	va_vad_finish(struct va_vad *, va_vad_cb, void *arg);
+/* 1 while an utterance is open (for barge-in). */
+int	va_vad_active(const struct va_vad *);
+
+#endif
