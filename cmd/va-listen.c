@@ -217,6 +217,7 @@ live_read(struct live *lv, float *out, size_t nframes)
 	if (want > sizeof(lv->buf))
 		want = sizeof(lv->buf) / bpf * bpf;
 	while (lv->have < bpf) {
+		va_out_flush();		/* about to wait for the caller */
 		r = read(STDIN_FILENO, lv->buf + lv->have,
 		    want - lv->have);
 		if (r < 0 && errno == EINTR) {
@@ -405,7 +406,8 @@ listen_one(const char *path, int nfiles)
 		} else
 			feed(&c, vad, mono, (size_t)n);
 	}
-	if (rs != NULL && (m = va_resampler_run(rs, NULL, 0, out, out_cap)) > 0)
+	while (rs != NULL && (m = va_resampler_run(rs, NULL, 0, out,
+	    out_cap)) > 0)
 		feed(&c, vad, out, (size_t)m);
 	va_vad_finish(vad, on_segment, &c);
 	if (rd != NULL && rd->damaged)

@@ -20,8 +20,13 @@
  * "audio_truncated", and va_audio_reader.damaged is set.
  *
  * Writing: "wav" (16-bit PCM), "opus" (ogg/opus; libopus supports 8, 12,
- * 16, 24 and 48 kHz, other rates are resampled to 48 kHz), "mulaw" (raw
- * G.711 mu-law, 8 kHz, resampled when needed), "s16le" (raw PCM).
+ * 16, 24 and 48 kHz, other rates are resampled to 48 kHz; "ogg" is a
+ * synonym), "mulaw" (raw G.711 mu-law, 8 kHz mono, downmixed and resampled
+ * when needed), "alaw" (the same in A-law), "s16le" (raw PCM, rate and
+ * channels kept), and, for tests and archives, "flac" (16-bit), "vorbis"
+ * (ogg/vorbis) and "mp3" (when libsndfile was built with lame; rates MPEG
+ * lacks are resampled to 48 kHz).  16-bit output is rounded and clipped as
+ * va_pcm_to_s16 does.
  */
 #ifndef VA_AUDIO_H
 #define VA_AUDIO_H
@@ -42,7 +47,8 @@ struct va_audio_reader {
 	int64_t	frames;		/* frames the header promises; -1 unknown */
 	int64_t	pos;		/* frames read so far */
 	int	damaged;	/* set when reading stopped at damaged data */
-	const char *format;	/* "wav", "flac", "ogg", "mp3", "mulaw", ... */
+	const char *format;	/* "wav", "flac", "opus", "vorbis", "mp3",
+				   "mulaw", "alaw", "s16le", ... (static) */
 	void	*priv;
 };
 
@@ -68,10 +74,13 @@ float	*va_audio_load_mono(const char *path, const struct va_audio_fmt *,
 struct va_resampler;
 struct va_resampler *va_resampler_new(int in_rate, int out_rate, int channels);
 /*
- * Feed in_frames frames (in may be NULL with 0 to flush at end of stream);
- * writes at most out_cap frames to out and returns the number written, -1
- * on error. Call with larger out_cap rather than losing output: out_cap of
- * in_frames * out_rate / in_rate + 64 is always enough.
+ * Feed in_frames frames; writes at most out_cap frames to out and returns
+ * the number written, -1 on error (logged, diag "resample").  Nothing is
+ * lost when out_cap is small: output that does not fit is kept and comes
+ * first from the next call (in non-NULL with in_frames 0 only drains it).
+ * out_cap of in_frames * out_rate / in_rate + 64 is normally enough.
+ * At end of stream, flush with in NULL and in_frames 0, calling again
+ * until it returns 0; after that the resampler only returns 0.
  */
 long	va_resampler_run(struct va_resampler *, const float *in,
 	    size_t in_frames, float *out, size_t out_cap);
@@ -84,8 +93,11 @@ float	*va_resample(const float *in, size_t frames, int in_rate, int out_rate,
  * buffer (free()); 0 or -1 (logged). */
 int	va_audio_encode(const char *format, int rate, int channels,
 	    const float *pcm, size_t frames, unsigned char **buf, size_t *len);
-/* Write to a file; the format may be NULL to choose by extension
- * (.wav .opus .ogg .ul .raw). 0 or -1 (logged, diag "audio_write"). */
+/* Write to a file ("-": standard output); the format may be NULL to choose
+ * by extension (.wav .opus .ogg .ul .ulaw .mulaw .mu .al .alaw .raw .pcm
+ * .s16 .flac .mp3).  The audio is encoded whole before the file is
+ * created, so a failed encoding leaves no file.  0 or -1 (logged, diag
+ * "audio_write"). */
 int	va_audio_write(const char *path, const char *format, int rate,
 	    int channels, const float *pcm, size_t frames);
 

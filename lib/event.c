@@ -1,6 +1,7 @@
 /*
  * event.c - reading and writing events of the va stream (see event.h).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,6 +77,7 @@ va_event_parse(struct va_event *ev, const char *line, size_t len,
     const char **why)
 {
 	const struct va_jmember *m;
+	char buf[6 * sizeof(ev->type) + 2];	/* \u escapes: 6 bytes each */
 	long n;
 
 	ev->line = line;
@@ -93,15 +95,21 @@ va_event_parse(struct va_event *ev, const char *line, size_t len,
 		*why = "\"type\" is not a string";
 		return -1;
 	}
-	if (m->vlen > sizeof(ev->type) + 1) {
+	/* The limit is on the decoded type, however it is spelled. */
+	if (m->vlen > sizeof(buf)) {
 		*why = "\"type\" is too long";
 		return -1;
 	}
-	if ((n = va_json_unescape(m->val, m->vlen, ev->type)) < 0 ||
-	    memchr(ev->type, '\0', (size_t)n) != NULL) {
+	if ((n = va_json_unescape(m->val, m->vlen, buf)) < 0 ||
+	    memchr(buf, '\0', (size_t)n) != NULL) {
 		*why = "bad \"type\"";
 		return -1;
 	}
+	if ((size_t)n >= sizeof(ev->type)) {
+		*why = "\"type\" is too long";
+		return -1;
+	}
+	memcpy(ev->type, buf, (size_t)n);
 	ev->type[n] = '\0';
 	return 0;
 }
@@ -152,8 +160,9 @@ va_event_int(const struct va_event *ev, const char *key, int64_t *out)
 		return -1;
 	memcpy(buf, m->val, m->vlen);
 	buf[m->vlen] = '\0';
+	errno = 0;
 	v = strtoll(buf, &end, 10);
-	if (*end != '\0')
+	if (*end != '\0' || errno == ERANGE)
 		return -1;
 	*out = v;
 	return 0;
@@ -208,12 +217,19 @@ va_event_object(const struct va_event *ev)
 /* Writing. */
 
 #define EMIT_MAXKEYS	128
+#define EMIT_KEYBYTES	4096
 
+/*
+ * The keys written so far in the open event. They are copied, because a
+ * caller may build keys in one reused buffer, and decoded, because a source
+ * may spell a key with escapes: either way it is the same member.
+ */
 static struct {
-	const char *key;
+	size_t	off;
 	size_t	len;
 } emitted[EMIT_MAXKEYS];
-static size_t nemitted;
+static char emitted_keys[EMIT_KEYBYTES];
+static size_t nemitted, emitted_bytes;
 
 static int
 was_emitted(const char *key, size_t len)
@@ -221,9 +237,22 @@ was_emitted(const char *key, size_t len)
 	size_t i;
 
 	for (i = 0; i < nemitted; i++)
-		if (emitted[i].len == len && memcmp(emitted[i].key, key, len) == 0)
+		if (emitted[i].len == len &&
+		    memcmp(emitted_keys + emitted[i].off, key, len) == 0)
 			return 1;
 	return 0;
+}
+
+static void
+remember(const char *key, size_t len)
+{
+	if (nemitted < EMIT_MAXKEYS && len <= EMIT_KEYBYTES - emitted_bytes) {
+		memcpy(emitted_keys + emitted_bytes, key, len);
+		emitted[nemitted].off = emitted_bytes;
+		emitted[nemitted].len = len;
+		emitted_bytes += len;
+		nemitted++;
+	}
 }
 
 /* Start a member; returns 0 when it was already written (skip it). */
@@ -232,11 +261,7 @@ member(const char *key, size_t len)
 {
 	if (was_emitted(key, len))
 		return 0;
-	if (nemitted < EMIT_MAXKEYS) {
-		emitted[nemitted].key = key;
-		emitted[nemitted].len = len;
-		nemitted++;
-	}
+	remember(key, len);
 	va_out_putc(',');
 	va_out_putc('"');
 	va_out_write(key, len);
@@ -282,18 +307,25 @@ va_out_json_string(const char *s, size_t len)
 		} else {
 			/* Keep valid UTF-8; replace anything else. */
 			struct va_jscan js = { 0 };
-			size_t n = 1;
+			size_t n = 1, want;
 			char tmp[6];
 
-			while (n < 4 && p + n < end && (p[n] & 0xc0) == 0x80)
+			/* The lead byte says how long the sequence is. */
+			want = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 1;
+			while (n < want && p + n < end && (p[n] & 0xc0) == 0x80)
 				n++;
 			tmp[0] = '"';
 			memcpy(tmp + 1, p, n);
 			tmp[n + 1] = '"';
-			if (va_jscan_value(&js, tmp, n + 2) == 0)
+			if (n == want && va_jscan_value(&js, tmp, n + 2) == 0)
 				va_out_write(p, n);
-			else
+			else {
+				/* One U+FFFD for the bad byte and its tail. */
+				while (n < 4 && p + n < end &&
+				    (p[n] & 0xc0) == 0x80)
+					n++;
 				va_out_write("\\ufffd", 6);
+			}
 			va_jscan_free(&js);
 			p += n;
 		}
@@ -310,6 +342,33 @@ in_list(const char *const *list, const char *key, size_t len)
 	return 0;
 }
 
+/* The decoded key of a source member (in buf when it has escapes). */
+static void
+member_key(const struct va_jmember *m, char *buf, size_t cap,
+    const char **key, size_t *len)
+{
+	long n;
+
+	*key = m->key;
+	*len = m->klen;
+	if (m->kesc && m->klen + 2 <= cap &&
+	    (n = va_json_unescape(m->key - 1, m->klen + 2, buf)) >= 0) {
+		*key = buf;
+		*len = (size_t)n;
+	}
+}
+
+/* Write a source member as it came: raw key bytes, raw value. */
+static void
+copy_member(const struct va_jmember *m, const char *key, size_t len)
+{
+	remember(key, len);
+	va_out_write(",\"", 2);
+	va_out_write(m->key, m->klen);
+	va_out_write("\":", 2);
+	va_out_write(m->val, m->vlen);
+}
+
 static void
 copy_envelope(const struct va_event *src, const char *key)
 {
@@ -323,11 +382,10 @@ static void
 open_event(const char *type)
 {
 	nemitted = 0;
+	emitted_bytes = 0;
 	va_out_write("{\"type\":", 8);
 	va_out_json_string(type, strlen(type));
-	emitted[0].key = "type";
-	emitted[0].len = 4;
-	nemitted = 1;
+	remember("type", 4);
 }
 
 static void
@@ -362,24 +420,18 @@ void
 va_emit_begin_copy(const struct va_event *src, const char *const *except)
 {
 	const struct va_jmember *m;
-	size_t i;
+	char kbuf[256];
+	const char *key;
+	size_t i, klen;
 
 	open_event(src->type);
 	for (i = 0; i < src->js.n; i++) {
 		m = &src->js.m[i];
-		if ((m->klen == 4 && memcmp(m->key, "type", 4) == 0) ||
-		    in_list(except, m->key, m->klen) ||
-		    was_emitted(m->key, m->klen))
+		member_key(m, kbuf, sizeof(kbuf), &key, &klen);
+		/* "type" was written by open_event(). */
+		if (in_list(except, key, klen) || was_emitted(key, klen))
 			continue;
-		if (nemitted < EMIT_MAXKEYS) {
-			emitted[nemitted].key = m->key;
-			emitted[nemitted].len = m->klen;
-			nemitted++;
-		}
-		va_out_write(",\"", 2);
-		va_out_write(m->key, m->klen);
-		va_out_write("\":", 2);
-		va_out_write(m->val, m->vlen);
+		copy_member(m, key, klen);
 	}
 }
 
@@ -480,40 +532,23 @@ va_emit_end(const struct va_event *src)
 	char kbuf[256];
 	const char *key;
 	size_t i, klen;
-	long n;
 
 	if (src != NULL) {
 		fields = va_event_fields(src->type);
 		for (i = 0; i < src->js.n; i++) {
 			m = &src->js.m[i];
-			key = m->key;
-			klen = m->klen;
-			if (m->kesc) {
-				if (m->klen + 2 > sizeof(kbuf) || (n =
-				    va_json_unescape(m->key - 1, m->klen + 2,
-				    kbuf)) < 0)
-					continue;
-				key = kbuf;
-				klen = (size_t)n;
-			}
+			member_key(m, kbuf, sizeof(kbuf), &key, &klen);
 			if (in_list(envelope, key, klen) ||
 			    in_list(fields, key, klen) ||
-			    was_emitted(m->key, m->klen))
+			    was_emitted(key, klen))
 				continue;
 			/* Raw key bytes: escapes survive as they came. */
-			if (nemitted < EMIT_MAXKEYS) {
-				emitted[nemitted].key = m->key;
-				emitted[nemitted].len = m->klen;
-				nemitted++;
-			}
-			va_out_write(",\"", 2);
-			va_out_write(m->key, m->klen);
-			va_out_write("\":", 2);
-			va_out_write(m->val, m->vlen);
+			copy_member(m, key, klen);
 		}
 	}
 	va_out_write("}\n", 2);
 	nemitted = 0;
+	emitted_bytes = 0;
 }
 
 void

@@ -97,8 +97,11 @@ one_line(const struct va_filter *f, struct va_event *ev, const char *line,
 	ev->lineno = nlines;
 	if (va_event_parse(ev, line, len, &why) < 0) {
 		nbad++;
-		va_log(VA_WARN, "bad_line", "line %ld: %s (at byte %zu)",
-		    nlines, why, ev->js.err != NULL ? ev->js.errpos : 0);
+		if (ev->js.err != NULL)
+			va_log(VA_WARN, "bad_line", "line %ld: %s (at byte %zu)",
+			    nlines, why, ev->js.errpos);
+		else
+			va_log(VA_WARN, "bad_line", "line %ld: %s", nlines, why);
 		return -1;
 	}
 	if (!handles(f, ev->type)) {

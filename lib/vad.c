@@ -186,8 +186,10 @@ close_utt(struct va_vad *v, int cut, va_vad_cb cb, void *arg)
 	int64_t keep_end, tail;
 
 	if (v->speech_frames * 10 >= v->p.min_speech_ms) {
-		tail = cut ? 0 : (int64_t)v->p.rate * v->p.pre_roll_ms / 1000;
-		keep_end = v->speech_end + tail;
+		/* A cut keeps every sample, so the pieces join up. */
+		tail = (int64_t)v->p.rate * v->p.pre_roll_ms / 1000;
+		keep_end = cut ? v->utt_start + (int64_t)v->utt_len :
+		    v->speech_end + tail;
 		if (keep_end > v->utt_start + (int64_t)v->utt_len)
 			keep_end = v->utt_start + (int64_t)v->utt_len;
 		seg.start = v->utt_start;
@@ -257,8 +259,14 @@ frame_done(struct va_vad *v, const float *raw, va_vad_cb cb, void *arg)
 		close_utt(v, 0, cb, arg);
 	else if ((int64_t)v->utt_len * 1000 >=
 	    (int64_t)v->p.max_utterance_ms * v->p.rate) {
-		close_utt(v, 1, cb, arg);
-		/* Speech goes on: the next frame opens a new utterance. */
+		/*
+		 * Too long. In the middle of speech (a pause between words
+		 * included) it is a cut and the next frame opens a new
+		 * utterance; well into the trailing silence the turn simply
+		 * ended a little early.
+		 */
+		close_utt(v, v->silence_frames * 10 < v->p.silence_ms / 2,
+		    cb, arg);
 	}
 }
 
