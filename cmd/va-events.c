@@ -189,6 +189,21 @@ parse_set(struct state *st, const char *arg)
 	st->except[1] = NULL;
 }
 
+static void
+state_free(struct state *st)
+{
+	int i;
+
+	for (i = 0; st->select[i] != NULL; i++)
+		free(st->select[i]);
+	for (i = 0; st->drop[i] != NULL; i++)
+		free(st->drop[i]);
+	for (i = 0; i < st->nseen; i++)
+		free(st->seen[i]);
+	free(st->set_key);
+	free(st->set_val);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -216,7 +231,9 @@ main(int argc, char **argv)
 	}
 	if (first >= argc) {
 		f.finish = finish;
-		return va_filter_run(&f);
+		status = va_filter_run(&f);
+		state_free(&st);
+		return status;
 	}
 	for (i = first; i < argc; i++) {
 		if (strcmp(argv[i], "-") == 0)
@@ -235,5 +252,6 @@ main(int argc, char **argv)
 		if (rc > status)
 			status = rc;
 	}
+	state_free(&st);
 	return status;
 }

@@ -77,6 +77,8 @@ from_env(const struct va_conf *c, struct va_opt *o, int idx)
 			continue;
 		snprintf(fvar, sizeof(fvar), "%s_FILE", var);
 		if ((v = getenv(fvar)) != NULL && *v != '\0') {
+			/* A second parse replaces what the first one read. */
+			free(secret_bufs[idx]);
 			secret_bufs[idx] = read_secret_file(v, fvar);
 			o->value = secret_bufs[idx];
 			snprintf(o->source, sizeof(o->source), "file %s", fvar);

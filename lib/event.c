@@ -311,7 +311,8 @@ va_out_json_string(const char *s, size_t len)
 			char tmp[6];
 
 			/* The lead byte says how long the sequence is. */
-			want = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 1;
+			want = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 :
+			    *p >= 0xc0 ? 2 : 1;
 			while (n < want && p + n < end && (p[n] & 0xc0) == 0x80)
 				n++;
 			tmp[0] = '"';

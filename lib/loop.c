@@ -124,6 +124,8 @@ va_filter_run(const struct va_filter *f)
 	int rc, status = 0, eof = 0;
 
 	memset(&ev, 0, sizeof(ev));
+	/* Line numbers are those of this input, from 1. */
+	nlines = nbad = 0;
 	max_line = f->max_line;
 	if (max_line == 0 && (s = getenv("VA_MAX_LINE")) != NULL)
 		max_line = (size_t)strtoul(s, NULL, 10);

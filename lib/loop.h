@@ -47,7 +47,10 @@ int	va_stop_requested(void);
 /* Install the SIGINT/SIGTERM handlers (va_filter_run does it too). */
 void	va_signals_init(void);
 
-/* Lines read and bad lines seen so far, for diagnostics and tests. */
+/*
+ * Lines read and bad lines seen so far by the current (or last)
+ * va_filter_run(), for diagnostics and tests.
+ */
 long	va_filter_lines(void);
 long	va_filter_bad_lines(void);
 

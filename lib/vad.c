@@ -144,6 +144,9 @@ utt_append(struct va_vad *v, const float *x, size_t n)
 	size_t ncap;
 	float *t;
 
+	/* Nothing to add (no pre-roll): utt may still be NULL. */
+	if (n == 0)
+		return;
 	if (v->utt_len + n > v->utt_cap) {
 		ncap = v->utt_cap ? v->utt_cap : (size_t)v->p.rate;
 		while (ncap < v->utt_len + n)

@@ -406,7 +406,8 @@ test_carry_all_types(void)
 	parse(&src, "{\"type\":\"custom\",\"text\":\"t\",\"at\":9,\"q\":1}");
 	va_emit_begin("reply", &src);
 	va_emit_end(&src);
-	is_str(take(), "{\"type\":\"reply\"," STAMP ",\"text\":\"t\",\"q\":1}\n",
+	is_str(take(),
+	    "{\"type\":\"reply\"," STAMP ",\"text\":\"t\",\"q\":1}\n",
 	    "unknown source type carries everything but the envelope");
 	va_jscan_free(&src.js);
 }
@@ -483,8 +484,9 @@ test_copy(void)
 	const char *out;
 
 	memset(&src, 0, sizeof(src));
-	parse(&src, "{\"type\":\"utterance\",\"call\":\"c1\",\"audio\":\"AAAA\","
-	    "\"start_ms\":0, \"x\" : [1, 2],\"by\":\"va-listen\",\"dur_ms\":5}");
+	parse(&src, "{\"type\":\"utterance\",\"call\":\"c1\","
+	    "\"audio\":\"AAAA\",\"start_ms\":0, \"x\" : [1, 2],"
+	    "\"by\":\"va-listen\",\"dur_ms\":5}");
 	va_emit_begin_copy(&src, except);
 	va_emit_str("text", "t");
 	va_emit_str("x", "ignored");

@@ -30,7 +30,6 @@ static char dir[] = "/tmp/t_loop.XXXXXX";
 static char out_path[300], err_path[300], in_path[300];
 static int out_fd = -1, saved_stderr = -1;
 static char *out_buf, *err_buf;
-static long lines0, bad0;
 
 /* What the handlers saw, for the checks. */
 static struct {
@@ -93,8 +92,6 @@ begin(void)
 	dup2(fd, STDERR_FILENO);
 	close(fd);
 	memset(&seen, 0, sizeof(seen));
-	lines0 = va_filter_lines();
-	bad0 = va_filter_bad_lines();
 }
 
 /* End a case: stderr back, output and diagnostics read into buffers. */
@@ -218,8 +215,8 @@ test_passthrough(void)
 	is_str(err_buf, "", "pass-through: no diagnostics");
 	is_int(seen.handled, 1, "one handled event");
 	is_int(seen.finished, 1, "finish called once");
-	is_int(va_filter_lines() - lines0, 6, "six lines read");
-	is_int(va_filter_bad_lines() - bad0, 0, "no bad lines");
+	is_int(va_filter_lines(), 6, "six lines read");
+	is_int(va_filter_bad_lines(), 0, "no bad lines");
 }
 
 static void
@@ -287,8 +284,8 @@ test_bad_lines(void)
 	    "\"diag\":\"bad_line\",\"msg\":\"line 2: ") == err_buf,
 	    "brief diagnostic shape");
 	ok(strstr(err_buf, "\"ts\"") == NULL, "brief: no timestamp");
-	is_int(va_filter_lines() - lines0, 9, "nine lines counted");
-	is_int(va_filter_bad_lines() - bad0, 5, "five bad lines counted");
+	is_int(va_filter_lines(), 9, "nine lines counted");
+	is_int(va_filter_bad_lines(), 5, "five bad lines counted");
 	is_int(seen.finished, 1, "finish called once");
 
 	f.strict = 1;
@@ -298,7 +295,7 @@ test_bad_lines(void)
 	is_int(count_str(err_buf, "bad_line"), 1, "strict: one diagnostic");
 	is_int(seen.handled, 0, "strict: nothing after the bad line");
 	is_int(seen.finished, 0, "strict: finish not called");
-	is_int(va_filter_lines() - lines0, 2, "strict: two lines read");
+	is_int(va_filter_lines(), 2, "strict: two lines read");
 }
 
 static void
@@ -313,11 +310,11 @@ test_blank(void)
 	is_str(out_buf, "{\"type\":\"a\"}\n{\"type\":\"b\"}\n",
 	    "blank lines skipped");
 	is_str(err_buf, "", "blank lines: silent");
-	is_int(va_filter_bad_lines() - bad0, 0, "blank lines are not bad");
+	is_int(va_filter_bad_lines(), 0, "blank lines are not bad");
 
 	is_int(run_str(&f, ""), 0, "empty input: 0");
 	is_str(out_buf, "", "empty input: no output");
-	is_int(va_filter_lines() - lines0, 0, "empty input: no lines");
+	is_int(va_filter_lines(), 0, "empty input: no lines");
 }
 
 static void
@@ -377,7 +374,7 @@ test_overlong(void)
 	    "one line_too_long");
 	ok(strstr(err_buf, "\"msg\":\"line 2:") != NULL,
 	    "line_too_long names line 2");
-	is_int(va_filter_bad_lines() - bad0, 1, "counted as a bad line");
+	is_int(va_filter_bad_lines(), 1, "counted as a bad line");
 
 	/* Bigger than a read block, with lines and a bad line after it. */
 	n = (size_t)sprintf(in, "{\"type\":\"a\"}\n%s\n{\"type\":\"ping\","
@@ -391,7 +388,7 @@ test_overlong(void)
 	ok(strstr(err_buf, "line 2:") != NULL, "huge line is line 2");
 	ok(strstr(err_buf, "\"diag\":\"bad_line\",\"msg\":\"line 4:") != NULL,
 	    "line numbers stay right after it");
-	is_int(va_filter_lines() - lines0, 5, "five lines counted");
+	is_int(va_filter_lines(), 5, "five lines counted");
 
 	/* Two huge lines in a row, then a good one, then end of input. */
 	n = (size_t)sprintf(in, "%s\n%s\n{\"type\":\"z\"}\n", huge, huge);
@@ -443,7 +440,8 @@ test_overlong(void)
 static void
 test_status(void)
 {
-	static const char in[] = "{\"type\":\"a\"}\n{\"type\":\"ping\",\"n\":1}\n"
+	static const char in[] = "{\"type\":\"a\"}\n"
+	    "{\"type\":\"ping\",\"n\":1}\n"
 	    "{\"type\":\"ping\",\"n\":2}\n{\"type\":\"b\"}\n"
 	    "{\"type\":\"ping\",\"n\":3}\n";
 	struct va_filter f = ping_filter();
@@ -476,9 +474,15 @@ test_status(void)
 	close(f.fd);
 	is_int(rc, 70, "finish status 70");
 	is_int(seen.finished, 1, "finish called once");
-	ok(strlen(out_buf) > 40 && strcmp(out_buf + strlen(out_buf) - 56,
-	    "{\"type\":\"done\",\"by\":\"va-test\",\"at\":1700000000000}\n")
-	    == 0, "finish output comes last");
+	{
+		static const char done[] = "{\"type\":\"done\","
+		    "\"by\":\"va-test\",\"at\":1700000000000}\n";
+		size_t n = strlen(out_buf);
+
+		ok(n > sizeof(done) && strcmp(out_buf + n - sizeof(done) + 1,
+		    done) == 0 && count_str(out_buf, "done") == 1,
+		    "finish output comes last, once");
+	}
 
 	/* types == NULL hands every event to the handler. */
 	f.types = NULL;
@@ -635,9 +639,14 @@ test_signal(void)
 			break;
 		usleep(1000);
 	}
+	/* Let the child block in read(2) before the signal comes. */
+	usleep(50000);
 	kill(pid, SIGTERM);
-	waitpid(pid, &st, 0);
+	for (i = 0; i < 5000 && waitpid(pid, &st, WNOHANG) == 0; i++)
+		usleep(1000);
 	close(in[1]);
+	if (i == 5000)
+		waitpid(pid, &st, 0);
 	end();
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "SIGTERM: exit 0");
 	is_str(out_buf, "{\"type\":\"pong\",\"by\":\"va-test\","
@@ -685,7 +694,7 @@ static void
 test_big(void)
 {
 	struct va_filter f = ping_filter();
-	char line[64], *p, *nl;
+	char line[128], *p, *nl;
 	int fds[2], rc, st = -1, good;
 	long i, next;
 	pid_t pid;
@@ -732,7 +741,7 @@ test_big(void)
 	is_int(rc, 0, "big: status 0");
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "big: writer done");
 	is_int(seen.handled, BIG_EVENTS / 10, "big: every ping handled");
-	is_int(va_filter_lines() - lines0, BIG_EVENTS, "big: lines counted");
+	is_int(va_filter_lines(), BIG_EVENTS, "big: lines counted");
 
 	good = 1;
 	next = 0;
