@@ -19,6 +19,7 @@
 
 #define READ_SIZE	(64 * 1024)
 #define DEFAULT_MAX_LINE (1024 * 1024)
+#define MAX_MAX_LINE	((size_t)1 << 30)	/* no line bound above 1 GiB */
 
 static volatile sig_atomic_t stop_flag;
 static long nlines, nbad;
@@ -131,6 +132,8 @@ va_filter_run(const struct va_filter *f)
 		max_line = (size_t)strtoul(s, NULL, 10);
 	if (max_line == 0)
 		max_line = DEFAULT_MAX_LINE;
+	if (max_line > MAX_MAX_LINE)
+		max_line = MAX_MAX_LINE;
 	cap = READ_SIZE * 2;
 	if ((buf = malloc(cap)) == NULL)
 		va_die(71, "out_of_memory", "out of memory");

@@ -8,6 +8,10 @@
 #include "log.h"
 #include "vad.h"
 
+/* A second of sound whose level varies less than this is noise, not speech. */
+#define STEADY_FRAMES	100
+#define STEADY_SD_DB	1.0
+
 struct va_vad {
 	struct va_vad_params p;
 	int	frame;		/* samples per 10 ms frame */
@@ -19,6 +23,8 @@ struct va_vad {
 	} bq[4];		/* band-pass: two high-pass, two low-pass */
 	int	nbq;
 	double	floor_db;
+	double	hist[STEADY_FRAMES];	/* recent frame energies, dB */
+	int	nhist, hpos;
 	int	have_floor;
 	int64_t	pos;		/* samples consumed (frames completed * frame) */
 	/* Pre-roll ring of raw samples. */
@@ -210,6 +216,36 @@ close_utt(struct va_vad *v, int cut, va_vad_cb cb, void *arg)
 	v->level_sum = 0;
 }
 
+/*
+ * Record e; 1 when the last second barely varies. The level is judged in
+ * 40 ms blocks: long enough to smooth the random spread of noise, short
+ * enough to keep the rise and fall of syllables.
+ */
+static int
+steady(struct va_vad *v, double e)
+{
+	double blk[STEADY_FRAMES / 4], mean = 0, var = 0, p;
+	int i, j, nb = STEADY_FRAMES / 4;
+
+	v->hist[v->hpos] = e;
+	v->hpos = (v->hpos + 1) % STEADY_FRAMES;
+	if (v->nhist < STEADY_FRAMES) {
+		v->nhist++;
+		return 0;
+	}
+	for (i = 0; i < nb; i++) {
+		for (p = 0, j = 0; j < 4; j++)
+			p += pow(10.0, v->hist[(v->hpos + 4 * i + j) %
+			    STEADY_FRAMES] / 10.0);
+		blk[i] = 10.0 * log10(p / 4);
+		mean += blk[i];
+	}
+	mean /= nb;
+	for (i = 0; i < nb; i++)
+		var += (blk[i] - mean) * (blk[i] - mean);
+	return sqrt(var / nb) < STEADY_SD_DB;
+}
+
 static void
 frame_done(struct va_vad *v, const float *raw, va_vad_cb cb, void *arg)
 {
@@ -228,6 +264,20 @@ frame_done(struct va_vad *v, const float *raw, va_vad_cb cb, void *arg)
 		v->have_floor = 1;
 	}
 	speech = e > v->floor_db + v->p.threshold_db && e > v->p.min_level_db;
+	if (speech && steady(v, e)) {
+		/*
+		 * Speech rises and falls with every syllable; a second of
+		 * loud sound that does not (hum or hiss switched on after
+		 * digital silence, a tone) is the new noise floor, and what
+		 * it made of the open utterance is dropped.
+		 */
+		v->floor_db = e;
+		speech = 0;
+		if (v->active) {
+			v->speech_frames = 0;
+			close_utt(v, 0, cb, arg);
+		}
+	}
 	/* The floor falls fast and rises slowly, and holds during speech. */
 	if (e < v->floor_db)
 		v->floor_db += 0.3 * (e - v->floor_db);

@@ -11,7 +11,10 @@
  * dropped when it holds less than min_speech_ms of speech, and is cut at
  * max_utterance_ms (the cut flag is set and a new one starts at once).
  * Steady line noise raises the floor, not the speech count, so hiss and hum
- * do not make endless utterances.
+ * do not make endless utterances; and a second of loud sound whose level
+ * in 40 ms blocks varies by less than 1 dB (noise switched on after digital
+ * silence, a tone) becomes the floor at once, dropping the utterance it
+ * opened: speech rises and falls with every syllable.
  */
 #ifndef VA_VAD_H
 #define VA_VAD_H

@@ -480,6 +480,28 @@ test_finish(int rate)
 	free(x);
 }
 
+/* Noise switched on after digital silence is noise, not a caller. */
+static void
+test_noise_onset(int rate)
+{
+	struct va_vad_params p = { .rate = rate };
+	size_t n = (size_t)(12.0 * rate);
+	float *x = signal(n);
+	struct got g;
+
+	rng = 4242;
+	add_noise(x, (size_t)rate, n, -40);
+	run(&p, x, n, 0, &g);
+	is_int(g.nseg, 0, "%d Hz: noise after digital silence: nothing", rate);
+	add_burst(x, rate, 6.0, 1.2, -20);
+	run(&p, x, n, 0, &g);
+	is_int(g.nseg, 1, "%d Hz: a burst over that noise is found", rate);
+	if (g.nseg == 1)
+		ok(near(g.s[0].speech_end, 7.2, rate, 100),
+		    "%d Hz: and ends in place", rate);
+	free(x);
+}
+
 int
 main(void)
 {
@@ -492,6 +514,7 @@ main(void)
 		test_max_utterance(rates[i]);
 		test_noise(rates[i]);
 		test_finish(rates[i]);
+		test_noise_onset(rates[i]);
 	}
 	return tap_done();
 }
