@@ -54,9 +54,31 @@ UNIT_SRC := $(wildcard tests/unit/t_*.c)
 UNITS	:= $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 MANS	:= $(wildcard man/*.[157])
 
-# Programs with outside libraries of their own.
+# Data built by make (models, grammars), under build/data/; each section
+# below adds its targets. Programs find them with lib/datapath.c.
+DATA_TARGETS :=
+
+# Programs with outside libraries of their own: LIBS_<prog>, CFLAGS_<prog>.
+# Each area keeps its rules in its own section below.
+
+# --- speech: va-asr, va-say ---
 LIBS_va-asr	= $(shell pkg-config --libs pocketsphinx 2>/dev/null)
 CFLAGS_va-asr	= $(shell pkg-config --cflags pocketsphinx 2>/dev/null)
+LIBS_va-say	= -lflite_cmu_us_slt -lflite_cmu_us_kal -lflite_usenglish -lflite_cmulex -lflite
+# --- end speech ---
+
+# --- intent: va-intent ---
+LIBS_va-intent	= -llinear
+# --- end intent ---
+
+# --- commerce: va-order, va-track ---
+# --- end commerce ---
+
+# --- support: va-ticket, va-pay ---
+# --- end support ---
+
+# --- route: va-route ---
+# --- end route ---
 
 # Quiet by default; make V=1 shows the commands.
 ifeq ($(V),1)
@@ -70,7 +92,7 @@ endif
 .PHONY: all check demo golden bench install uninstall clean deps lint units
 .SUFFIXES:
 
-all: $(PROGS) $(UNITS)
+all: $(PROGS) $(UNITS) $(DATA_TARGETS)
 
 $(O)/lib/%.o: lib/%.c $(wildcard lib/*.h) Makefile
 	@mkdir -p $(@D)
@@ -128,6 +150,7 @@ install: $(PROGS)
 	for m in $(MANS); do s=$${m##*.}; \
 	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
 	if [ -d data ]; then cp -R data/. $(DESTDIR)$(DATADIR)/; fi
+	if [ -d $(O)/data ]; then cp -R $(O)/data/. $(DESTDIR)$(DATADIR)/; fi
 
 uninstall:
 	for p in $(notdir $(PROGS)) $(notdir $(wildcard scripts/va-*)); do \
