@@ -1,0 +1,73 @@
+/*
+ * outbox.h - work that must not be lost: an sqlite outbox.
+ *
+ * When a backend cannot be reached (a ticket for a CRM that is down, a
+ * tracking refresh after a 429), the work goes into table outbox(id, kind,
+ * key, payload, state, attempts, next_at, lease_until, last_error,
+ * created_at, done_at) and a later run (cron: va-ticket flush, va-track
+ * --drain) delivers it. Guarantees:
+ *  - one job per (kind, key): enqueueing the same key again is a no-op and
+ *    returns the existing job, so a replayed pipeline adds nothing twice;
+ *  - a job is claimed with a lease (lease_ms); a process killed with -9
+ *    after claiming leaves the lease to run out, and the job is claimed
+ *    again later: nothing is lost;
+ *  - delivery that must not happen twice is the caller's part: it uses the
+ *    job's key as the vendor's idempotency key or looks the key up first;
+ *  - a failed attempt is retried after an exponential backoff
+ *    (base_ms * 2^attempts, at most max_ms); after max_attempts the job is
+ *    dead (state "dead") and stays for a person to see.
+ * States: "pending", "done", "dead". Clock: va_clock_ms().
+ */
+#ifndef VA_OUTBOX_H
+#define VA_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct va_outbox_job {
+	int64_t	id;
+	char	*kind;
+	char	*key;
+	char	*payload;	/* JSON text */
+	char	*state;
+	int	attempts;
+	int64_t	next_at;
+	char	*last_error;
+};
+
+struct va_outbox_conf {
+	int	max_attempts;	/* 0: 8 */
+	int64_t	base_ms;	/* 0: 30000 */
+	int64_t	max_ms;		/* 0: 3600000 */
+	int64_t	lease_ms;	/* 0: 60000 */
+};
+
+/* Create the table; 0 or -1. */
+int	va_outbox_init(struct va_store *);
+/*
+ * Add a job unless (kind, key) exists. Returns 1 when added, 0 when it
+ * existed already, -1 on error; *id (may be NULL) gets the job's id.
+ */
+int	va_outbox_put(struct va_store *, const char *kind, const char *key,
+	    const char *payload, int64_t *id);
+/*
+ * Claim the next pending job of kind (NULL: any) that is due and not
+ * leased. Returns 1 and fills *job, 0 when none is due, -1 on error.
+ */
+int	va_outbox_claim(struct va_store *, const char *kind,
+	    const struct va_outbox_conf *, struct va_outbox_job *job);
+/* The claimed job was delivered. 0 or -1. */
+int	va_outbox_done(struct va_store *, int64_t id);
+/* The attempt failed: back off, or dead after max_attempts. 0 or -1. */
+int	va_outbox_fail(struct va_store *, int64_t id, const char *error,
+	    const struct va_outbox_conf *);
+/* Look a job up by kind and key; 1 found, 0 not, -1 error. */
+int	va_outbox_get(struct va_store *, const char *kind, const char *key,
+	    struct va_outbox_job *job);
+/* Count jobs of kind (NULL: any) in state (NULL: any); -1 on error. */
+long	va_outbox_count(struct va_store *, const char *kind, const char *state);
+void	va_outbox_job_free(struct va_outbox_job *);
+
+#endif
