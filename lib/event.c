@@ -579,3 +579,10 @@ va_emit_error(const struct va_event *src, const char *code,
 	}
 	va_emit_end(NULL);
 }
+
+void
+va_event_pass(const struct va_event *ev)
+{
+	va_out_write(ev->line, ev->len);
+	va_out_putc('\n');
+}

@@ -99,6 +99,9 @@ void	va_emit_end(const struct va_event *src);
 void	va_emit_error(const struct va_event *src, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Pass the event on unchanged: its raw line and a newline. */
+void	va_event_pass(const struct va_event *);
+
 /* Write s as a JSON string (with quotes) to the output. */
 void	va_out_json_string(const char *s, size_t len);
 

@@ -3,11 +3,13 @@
 
 load helpers
 
-@test "demo: plays the demo call and prints its turns" {
+@test "demo: plays the demo call and prints the conversation" {
+	cd "$BATS_TEST_TMPDIR"
 	run "$TOP/scripts/va-demo"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"call call8: wav, 8000 Hz"* ]]
-	[[ "$output" == *"caller, turn 1: 1.01 s to 4.79 s"* ]]
-	[[ "$output" == *"caller, turn 2: 6.3 s to 7.84 s"* ]]
-	[[ "$output" == *'events: {"call_start":1,"utterance":2,"call_end":1}'* ]]
+	[[ "$output" == *"call order-status:"* ]]
+	[[ "$output" == *"caller speaks"* ]]
+	[[ "$output" == *"end of call order-status"* ]]
+	[ -s va-demo.out/order-status/events.log ]
+	[ -s va-demo.out/order-status/stereo.wav ]
 }
