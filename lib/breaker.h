@@ -8,7 +8,11 @@
  * backend. After the cool-down one trial request is let through
  * (half-open): success closes the breaker, failure opens it again. State
  * lives in table breaker_state(name, failures, opened_at, state), so every
- * pipeline on the machine sees the same breaker. Clock: va_clock_ms().
+ * pipeline on the machine sees the same breaker; of several processes
+ * asking after the cool-down exactly one gets the trial, and a trial that
+ * never reports (its process died) is handed out again after another
+ * cool-down. Success closes the breaker from any state and resets the
+ * count. conf may be NULL for the defaults. Clock: va_clock_ms().
  */
 #ifndef VA_BREAKER_H
 #define VA_BREAKER_H
@@ -37,7 +41,10 @@ int	va_breaker_allow(struct va_store *, const char *name,
 int	va_breaker_success(struct va_store *, const char *name);
 int	va_breaker_failure(struct va_store *, const char *name,
 	    const struct va_breaker_conf *);
-/* Current state (for --print-config, reports, tests); -1 on error. */
+/*
+ * Current state (for --print-config, reports, tests); an open breaker past
+ * its cool-down is reported half-open. -1 on error.
+ */
 int	va_breaker_state(struct va_store *, const char *name,
 	    const struct va_breaker_conf *);
 

@@ -22,8 +22,9 @@
 int	va_cache_init(struct va_store *);
 
 /*
- * Look up ns/key. Returns 1 and sets *val/*len (NUL-terminated too) and
- * *age_ms when present, 0 when absent, -1 on error.
+ * Look up ns/key. Returns 1 when present and sets *val (NUL-terminated
+ * too), *len and *age_ms (may be NULL; never negative), 0 when absent
+ * (*val NULL), -1 on error.
  */
 int	va_cache_get(struct va_store *, const char *ns, const char *key,
 	    void **val, size_t *len, int64_t *age_ms);

@@ -34,6 +34,13 @@ va_clock_fixed(void)
 	return clock_init();
 }
 
+void
+va_clock_set_fixed(int64_t ms)
+{
+	fixed_ms = ms;
+	clock_state = 1;
+}
+
 int64_t
 va_clock_ms(void)
 {

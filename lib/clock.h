@@ -16,8 +16,13 @@
 int64_t	va_clock_ms(void);
 /* Monotonic microseconds, for durations (constant under VA_FIXED_CLOCK). */
 int64_t	va_mono_us(void);
-/* Non-zero when VA_FIXED_CLOCK is set. */
+/* Non-zero when VA_FIXED_CLOCK is set (or va_clock_set_fixed() called). */
 int	va_clock_fixed(void);
+/*
+ * For tests: freeze the wall clock at ms, as VA_FIXED_CLOCK does, and move
+ * it by calling again; a forked child starts at its parent's instant.
+ */
+void	va_clock_set_fixed(int64_t ms);
 /* Sleep for ms milliseconds, resuming after signals; no-op for ms <= 0. */
 void	va_sleep_ms(int64_t ms);
 /* A 64-bit pseudo-random number (xorshift64*), seeded as described above. */

@@ -13,10 +13,16 @@
  *    again later: nothing is lost;
  *  - delivery that must not happen twice is the caller's part: it uses the
  *    job's key as the vendor's idempotency key or looks the key up first;
- *  - a failed attempt is retried after an exponential backoff
- *    (base_ms * 2^attempts, at most max_ms); after max_attempts the job is
- *    dead (state "dead") and stays for a person to see.
+ *  - a failed attempt is retried after an exponential backoff (the n-th
+ *    failure waits base_ms * 2^(n-1), at most max_ms); after max_attempts
+ *    failures the job is dead (state "dead") and stays for a person to see;
+ *  - done and fail only change a pending job, so a late report from a
+ *    worker whose lease ran out cannot undo another worker's outcome.
  * States: "pending", "done", "dead". Clock: va_clock_ms().
+ * Transactions: claim and fail run their own IMMEDIATE transaction and
+ * must not be called inside one; put, done, get and count are single
+ * statements and may join the caller's transaction (e.g. to record a
+ * delivery in the same commit as done).
  */
 #ifndef VA_OUTBOX_H
 #define VA_OUTBOX_H
@@ -54,16 +60,18 @@ int	va_outbox_put(struct va_store *, const char *kind, const char *key,
 	    const char *payload, int64_t *id);
 /*
  * Claim the next pending job of kind (NULL: any) that is due and not
- * leased. Returns 1 and fills *job, 0 when none is due, -1 on error.
+ * leased (the one due longest, then the oldest), leasing it for lease_ms.
+ * Returns 1 and fills *job (free with va_outbox_job_free()), 0 when none
+ * is due, -1 on error. conf may be NULL for the defaults.
  */
 int	va_outbox_claim(struct va_store *, const char *kind,
 	    const struct va_outbox_conf *, struct va_outbox_job *job);
-/* The claimed job was delivered. 0 or -1. */
+/* The claimed job was delivered. 0 (also when not pending) or -1. */
 int	va_outbox_done(struct va_store *, int64_t id);
 /* The attempt failed: back off, or dead after max_attempts. 0 or -1. */
 int	va_outbox_fail(struct va_store *, int64_t id, const char *error,
 	    const struct va_outbox_conf *);
-/* Look a job up by kind and key; 1 found, 0 not, -1 error. */
+/* Look a job up by kind and key; 1 found (fills *job), 0 not, -1 error. */
 int	va_outbox_get(struct va_store *, const char *kind, const char *key,
 	    struct va_outbox_job *job);
 /* Count jobs of kind (NULL: any) in state (NULL: any); -1 on error. */

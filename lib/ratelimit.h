@@ -34,7 +34,11 @@ int64_t	va_ratelimit_acquire(struct va_ratelimit *, int64_t now_ms);
 /*
  * What the vendor said at now_ms: remaining requests in its window (-1:
  * unknown) and milliseconds until the window resets (-1: unknown). With
- * remaining 0 nothing is sent before the reset.
+ * remaining 0 nothing is sent before the reset (1000 ms when unknown);
+ * with fewer left than the rate would send before the reset, the rest are
+ * spread over the time to it; never more than remaining go out at once.
+ * After a block the first request goes alone and the rest follow at the
+ * rate.
  */
 void	va_ratelimit_note(struct va_ratelimit *, int64_t now_ms,
 	    long remaining, int64_t reset_ms);
