@@ -72,6 +72,9 @@ LIBS_va-intent	= -llinear
 # --- end intent ---
 
 # --- commerce: va-order, va-track ---
+# lib/hmac.c (WooCommerce OAuth signing) is the one file using libcrypto.
+LIBS_va-order	= -lcrypto
+$(O)/tests/t_shop: LIBS += -lcrypto
 # --- end commerce ---
 
 # --- support: va-ticket, va-pay ---

@@ -29,7 +29,8 @@ static const char *const f_transcript[] = { "text", "confidence", "words",
 	"engine", "lm", "start_ms", "end_ms", NULL };
 static const char *const f_intent[] = { "text", "intent", "confidence",
 	"alternatives", "entities", "redactions", "engine", "oos", NULL };
-static const char *const f_action[] = { "tool", "op", "key", "params", NULL };
+static const char *const f_action[] = { "tool", "op", "key", "params",
+	"reply", NULL };
 static const char *const f_result[] = { "tool", "op", "key", "ok", "status",
 	"data", "say", "cached", "backend", NULL };
 static const char *const f_reply[] = { "text", "expect", "final", "intent",

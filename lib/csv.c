@@ -1,0 +1,215 @@
+/*
+ * csv.c - RFC 4180 CSV and TSV reader with a header row (see csv.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "csv.h"
+#include "log.h"
+
+static int
+push_field(struct va_csv *c, char *f)
+{
+	char **nf;
+	size_t ncap;
+
+	if (c->nf == c->cap) {
+		ncap = c->cap ? c->cap * 2 : 16;
+		if ((nf = realloc(c->f, ncap * sizeof(*nf))) == NULL)
+			return -1;
+		c->f = nf;
+		c->cap = ncap;
+	}
+	c->f[c->nf++] = f;
+	return 0;
+}
+
+int
+va_csv_next(struct va_csv *c)
+{
+	char *p, *w, *start;
+	int quoted, endrec;
+
+	c->nf = 0;
+	/* Skip blank lines. */
+	while (c->pos < c->len && (c->buf[c->pos] == '\n' ||
+	    (c->buf[c->pos] == '\r' && c->buf[c->pos + 1] == '\n'))) {
+		if (c->buf[c->pos] == '\n')
+			c->line++;
+		c->pos++;
+	}
+	if (c->pos >= c->len)
+		return 0;
+	p = c->buf + c->pos;
+	for (endrec = 0; !endrec;) {
+		start = w = p;
+		quoted = *p == '"';
+		if (quoted) {
+			p++;
+			for (;;) {
+				if (*p == '\0' && p >= c->buf + c->len) {
+					va_log(VA_WARN, "csv_quote",
+					    "line %ld: unterminated quote",
+					    c->line);
+					c->pos = c->len;
+					return -1;
+				}
+				if (*p == '"') {
+					if (p[1] == '"') {
+						*w++ = '"';
+						p += 2;
+						continue;
+					}
+					p++;
+					break;
+				}
+				if (*p == '\n')
+					c->line++;
+				*w++ = *p++;
+			}
+			/* Text after the closing quote is kept as it is. */
+			while (*p != '\0' && *p != c->sep && *p != '\n' &&
+			    !(*p == '\r' && p[1] == '\n'))
+				*w++ = *p++;
+		} else {
+			while (*p != '\0' && *p != c->sep && *p != '\n' &&
+			    !(*p == '\r' && p[1] == '\n'))
+				p++;
+			w = p;
+		}
+		if (*p == c->sep)
+			p++;
+		else {
+			endrec = 1;
+			if (*p == '\r')
+				p++;
+			if (*p == '\n') {
+				p++;
+				c->line++;
+			}
+		}
+		*w = '\0';
+		if (push_field(c, start) == -1) {
+			va_log(VA_ERROR, "out_of_memory", "out of memory");
+			return -1;
+		}
+	}
+	c->pos = (size_t)(p - c->buf);
+	return 1;
+}
+
+static int
+read_header(struct va_csv *c, int sep)
+{
+	size_t i, n;
+
+	/* Skip a UTF-8 byte order mark. */
+	if (c->len >= 3 && memcmp(c->buf, "\xef\xbb\xbf", 3) == 0)
+		c->pos = 3;
+	if (sep == 0) {
+		n = strcspn(c->buf + c->pos, "\n");
+		sep = memchr(c->buf + c->pos, '\t', n) != NULL ? '\t' : ',';
+	}
+	c->sep = sep;
+	c->line = 1;
+	if (va_csv_next(c) != 1) {
+		va_log(VA_ERROR, "csv_empty", "no header row");
+		return -1;
+	}
+	if ((c->head = calloc(c->nf, sizeof(*c->head))) == NULL)
+		return -1;
+	for (i = 0; i < c->nf; i++)
+		if ((c->head[i] = strdup(c->f[i])) == NULL)
+			return -1;
+	c->nhead = c->nf;
+	return 0;
+}
+
+int
+va_csv_open_mem(struct va_csv *c, const char *data, size_t len, int sep)
+{
+	memset(c, 0, sizeof(*c));
+	if ((c->buf = malloc(len + 2)) == NULL)
+		return -1;
+	memcpy(c->buf, data, len);
+	c->buf[len] = c->buf[len + 1] = '\0';
+	c->len = len;
+	if (read_header(c, sep) == -1) {
+		va_csv_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+int
+va_csv_open(struct va_csv *c, const char *path, int sep)
+{
+	FILE *fp;
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, n;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (strcmp(path, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(path, "rb")) == NULL) {
+		va_log(VA_ERROR, "csv_open", "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 1 << 20;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				free(buf);
+				if (fp != stdin)
+					fclose(fp);
+				va_log(VA_ERROR, "out_of_memory",
+				    "out of memory");
+				return -1;
+			}
+			buf = nb;
+		}
+		if ((n = fread(buf + len, 1, cap - len, fp)) == 0)
+			break;
+		len += n;
+	}
+	if (ferror(fp)) {
+		va_log(VA_ERROR, "csv_open", "%s: read error", path);
+		free(buf);
+		if (fp != stdin)
+			fclose(fp);
+		return -1;
+	}
+	if (fp != stdin)
+		fclose(fp);
+	rc = va_csv_open_mem(c, buf ? buf : "", len, sep);
+	free(buf);
+	return rc;
+}
+
+int
+va_csv_col(const struct va_csv *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nhead; i++)
+		if (strcasecmp(c->head[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+va_csv_close(struct va_csv *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nhead; i++)
+		free(c->head[i]);
+	free(c->head);
+	free(c->f);
+	free(c->buf);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,224 @@
+/*
+ * shop.h - order lookups against shop backends: one configured store, the
+ * backends behind it, and the lookup that puts cache, circuit breaker,
+ * rate limiter and retries around a backend.
+ *
+ * A store (struct va_shop) is one shop the assistant answers for: its
+ * backend (local, shopify, magento, woocommerce, bigcommerce), base URL,
+ * credentials (secrets, read from the environment by lib/shopconf.c),
+ * limits and timeouts. va_shop_lookup() answers one query:
+ *
+ *   1. the query is checked (an order number, a phone number or an email
+ *      address) -> VA_SHOP_INVALID when it holds none;
+ *   2. a fresh cache entry (lib/cache.h, namespace "order", ttl_ms) is the
+ *      answer, marked cached;
+ *   3. an open circuit breaker (lib/breaker.h, name "order:<store>") fails
+ *      fast with VA_SHOP_UNAVAILABLE, reason "breaker_open";
+ *   4. the backend is asked; each HTTP request first waits for the store's
+ *      rate limiter (lib/ratelimit.h, fed by the vendor's headers), then
+ *      goes out with retries and backoff (lib/http.h) within the store's
+ *      budget; a 429 that outlives the retries is waited out once more
+ *      when the vendor's reset time fits the budget;
+ *   5. answers are cached, the breaker told; timeouts, 5xx, unreachable
+ *      backends, rate limits and malformed bodies count as failures, a
+ *      not-found or a refused credential do not (the backend answered);
+ *   6. when the backend is unavailable, a stale cache entry younger than
+ *      stale_ms is answered instead (marked cached).
+ *
+ * The local backend reads orders from the store's own sqlite tables
+ * (filled by va-order import) and skips cache and breaker.
+ *
+ * A lookup touches only its own struct va_shop_answer, the store (sqlite,
+ * which serialises writers) and the shop's rate limiter and HTTP handle,
+ * so lookups on different shops may later run in parallel threads with a
+ * store connection and an HTTP handle each.
+ *
+ * Ownership: a va_shop owns its strings and handles (va_shop_free); an
+ * answer owns its order (va_shop_answer_free).
+ */
+#ifndef VA_SHOP_H
+#define VA_SHOP_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "breaker.h"
+#include "http.h"
+#include "order.h"
+#include "store.h"
+
+enum va_shop_status {
+	VA_SHOP_OK,
+	VA_SHOP_NOT_FOUND,
+	VA_SHOP_INVALID,	/* nothing to look up, or unsupported by */
+	VA_SHOP_UNAVAILABLE	/* down, rate limited, timed out, refused */
+};
+
+struct va_shop_query {
+	const char *number;	/* as said: "10234", "#1001", "000000123" */
+	const char *phone;
+	const char *email;
+};
+
+struct va_shop_answer {
+	enum va_shop_status status;
+	struct va_order order;	/* filled when VA_SHOP_OK */
+	int	cached;		/* answered from the cache */
+	/*
+	 * Why it is not ok, a stable word: "no_query", "unsupported",
+	 * "breaker_open", "auth", "timeout", "rate_limited", "server",
+	 * "unreachable", "malformed", "client", "store", "protocol".
+	 */
+	const char *reason;
+	char	detail[256];	/* for diagnostics; never a secret */
+	int	failure;	/* counts against the breaker */
+	int	requests;	/* HTTP requests sent */
+};
+
+struct va_shop;
+
+struct va_shop_backend {
+	const char *name;	/* "shopify" */
+	/*
+	 * Look q up (already checked: exactly one of number, phone, email,
+	 * normalised), filling a. Returns 0; the status says what happened.
+	 */
+	int	(*lookup)(struct va_shop *, const struct va_shop_query *,
+		    struct va_shop_answer *);
+	/* Tell the shop's rate limiter what a response's headers say. */
+	void	(*note)(struct va_shop *, const struct va_http_resp *,
+		    int64_t now_ms);
+	double	rate, burst;	/* default request rate and bucket */
+};
+
+extern const struct va_shop_backend va_shop_local;
+extern const struct va_shop_backend va_shop_shopify;
+extern const struct va_shop_backend va_shop_magento;
+extern const struct va_shop_backend va_shop_woo;
+extern const struct va_shop_backend va_shop_bigcommerce;
+
+/* The backend of that name ("woocommerce" or "woo"), or NULL. */
+const struct va_shop_backend *va_shop_backend_find(const char *name);
+
+enum va_shop_auth { VA_SHOP_AUTH_DEFAULT, VA_SHOP_AUTH_BASIC,
+	VA_SHOP_AUTH_OAUTH };
+
+struct va_shop {
+	char	*name;
+	const struct va_shop_backend *backend;
+	char	*url;		/* base URL, no trailing slash */
+	char	*api_version;	/* shopify: "2025-10" */
+	char	*store_code;	/* magento: "default", or NULL */
+	enum va_shop_auth auth;	/* woocommerce */
+	char	*token;		/* secret (not woocommerce) */
+	char	*key;		/* secret: woocommerce consumer key */
+	char	*secret;	/* secret: woocommerce consumer secret */
+	double	rate, burst;
+	long	connect_timeout_ms;
+	long	timeout_ms;	/* per try */
+	int	tries;
+	long	budget_ms;	/* a whole lookup, waits included */
+	int64_t	ttl_ms;		/* cache freshness; 0: no cache */
+	int64_t	stale_ms;	/* stale answers when down; 0 never */
+	struct va_breaker_conf breaker;
+	/* Handles, set by va_shop_open(). */
+	struct va_store *db;
+	struct va_http *http;
+	struct va_ratelimit *rl;
+	/* During a lookup: when its budget ends (real monotonic ms). */
+	int64_t	deadline;
+	/* Set by a backend whose requests are single use (signed nonces). */
+	int	no_resend;
+};
+
+/* A store with defaults (timeouts, tries, ttl); NULL on no memory. */
+struct va_shop *va_shop_new(const char *name,
+	    const struct va_shop_backend *);
+/*
+ * Acquire what the shop needs: the HTTP handle and rate limiter, and the
+ * tables (cache, breaker, local orders) in db (borrowed). 0 or -1 (logged).
+ */
+int	va_shop_open(struct va_shop *, struct va_store *db);
+void	va_shop_free(struct va_shop *);
+
+/*
+ * Answer q from shop s as described above. Returns 0 with a filled (the
+ * caller frees it with va_shop_answer_free), -1 only on no memory.
+ */
+int	va_shop_lookup(struct va_shop *, const struct va_shop_query *,
+	    struct va_shop_answer *);
+void	va_shop_answer_free(struct va_shop_answer *);
+
+/*
+ * Normalise a query in place into buffers of at least 128 bytes each:
+ * the number loses "#", spaces and dashes (letters upper-cased); the phone
+ * keeps its digits (and a leading +); the email is lower-cased. Returns
+ * which one is set ("number", "phone", "email"), or NULL when none is
+ * usable. The number wins over the phone, the phone over the email.
+ */
+const char *va_shop_query_norm(struct va_shop_query *, char *num,
+	    char *phone, char *email);
+
+/* For backends: */
+
+/*
+ * GET path (appended to the shop's URL; the query string already escaped)
+ * with the given extra headers (NULL-terminated, may be NULL). Waits for
+ * the rate limiter, retries, and waits out a 429 once more when it fits
+ * the lookup's budget (unless the shop's no_resend is set). Returns 0
+ * when a response arrived (resp->outcome
+ * says which), -1 when none did; on anything but 2xx, 404 and 204, a is
+ * set unavailable (or invalid for other 4xx) with reason and detail.
+ */
+int	va_shop_get(struct va_shop *, const char *path,
+	    const char *const *headers, const char *userpwd,
+	    struct va_http_resp *, struct va_shop_answer *);
+/*
+ * The longest wait a 429 response asks for, in ms, from any header a
+ * vendor uses (Retry-After, X-Retry-After, X-Rate-Limit-Time-Reset-Ms);
+ * -1 when none.
+ */
+int64_t	va_shop_retry_after(const struct va_http_resp *);
+/*
+ * Parse a response body as JSON; NULL (and a set unavailable, reason
+ * "malformed", a failure) when it is not JSON.
+ */
+json_t	*va_shop_json(const struct va_http_resp *,
+	    struct va_shop_answer *);
+/* Set a's status, reason and detail (printf-style). */
+void	va_shop_fail(struct va_shop_answer *, enum va_shop_status,
+	    const char *reason, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+/* Set a malformed-body failure naming what was wrong. */
+void	va_shop_malformed(struct va_shop_answer *, const char *what);
+
+/* Small helpers for mapping vendor JSON. */
+const char *va_shop_jstr(const json_t *, const char *key);
+/* A member as an integer (JSON integer, integral real, or digit string). */
+int	va_shop_jint(const json_t *, const char *key, int64_t *out);
+/* Set *dst to the member's ISO date when it is a date; 0 or -1 (memory). */
+int	va_shop_jdate(const json_t *, const char *key, char **dst);
+/* A carrier's display name for a vendor code ("ups" -> "UPS"), or code. */
+const char *va_shop_carrier_name(const char *code);
+/* Real monotonic milliseconds (not frozen by VA_FIXED_CLOCK). */
+int64_t	va_shop_now_ms(void);
+
+/*
+ * WooCommerce's OAuth 1.0a one-legged signature (HMAC-SHA1, no token, no
+ * oauth_version): query (RFC 3986 encoded "k=v&...", may be empty) with
+ * oauth_consumer_key, oauth_nonce, oauth_signature, oauth_signature_method
+ * and oauth_timestamp appended, for a request of method to url (without
+ * its query). A new string, NULL on failure.
+ */
+char	*va_shop_oauth1_query(const char *method, const char *url,
+	    const char *query, const char *key, const char *secret,
+	    long long ts, const char *nonce);
+
+/* The local backend's tables and import. */
+int	va_shop_local_init(struct va_store *);
+/* Store or replace order o under store name; 0 or -1 (logged). */
+int	va_shop_local_put(struct va_store *, const char *store,
+	    const struct va_order *);
+
+#endif
