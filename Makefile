@@ -81,6 +81,8 @@ $(O)/tests/t_shop: LIBS += -lcrypto
 # --- end support ---
 
 # --- route: va-route ---
+# va-route needs only sqlite (with FTS5) and jansson; its data (flow,
+# locales, knowledge base) ships as it is under data/route/.
 # --- end route ---
 
 # Quiet by default; make V=1 shows the commands.

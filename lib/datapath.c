@@ -18,13 +18,13 @@ char *
 va_data_path(const char *name)
 {
 	char exe[PATH_MAX], cand[PATH_MAX + 64], tried[2048] = "";
-	const char *env, *dirs[6];
+	const char *env, *dirs[7];
 	char *slash;
 	ssize_t n;
 	size_t i, nd = 0;
 	static const char *const rel[] = { "../share/va", "../build/data",
-	    "../data" };
-	char reldirs[3][PATH_MAX + 16];
+	    "../data", "../../../data" };
+	char reldirs[4][PATH_MAX + 16];
 
 	if ((env = getenv("VA_DATA_DIR")) != NULL && *env != '\0')
 		dirs[nd++] = env;
@@ -33,7 +33,7 @@ va_data_path(const char *name)
 		exe[n] = '\0';
 		if ((slash = strrchr(exe, '/')) != NULL)
 			*slash = '\0';
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < 4; i++) {
 			snprintf(reldirs[i], sizeof(reldirs[i]), "%s/%s", exe,
 			    rel[i]);
 			dirs[nd++] = reldirs[i];

@@ -6,7 +6,9 @@
  *   $VA_DATA_DIR/NAME
  *   EXEDIR/../share/va/NAME         an installed tree (make install)
  *   EXEDIR/../build/data/NAME       built in a source tree (bin/ beside build/)
- *   EXEDIR/../data/NAME             shipped in a source tree
+ *   EXEDIR/../data/NAME             shipped in a source tree, or built
+ *                                   by the sanitizer build (build/san/)
+ *   EXEDIR/../../../data/NAME       shipped, seen from build/san/bin/
  *   VA_DATADIR/NAME                 the compiled-in PREFIX/share/va
  * where EXEDIR is the folder of the running program. Returns a new string
  * (free()) naming the first that exists, or NULL (and logs diag

@@ -1,0 +1,331 @@
+/*
+ * template.c - locale files, persona and rendering for speech
+ * (see template.h).
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "template.h"
+
+struct va_template {
+	json_t	*root;		/* the whole file */
+	json_t	*persona;	/* object: brand, tone, locale (own copy) */
+	const json_t *templates;
+	const json_t *words;
+};
+
+struct buf {
+	char	*s;
+	size_t	len, cap;
+	int	err;
+};
+
+static void
+put(struct buf *b, const char *s, size_t n)
+{
+	char *ns;
+	size_t cap;
+
+	if (b->err)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 128;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if ((ns = realloc(b->s, cap)) == NULL) {
+			b->err = 1;
+			return;
+		}
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void
+puts_(struct buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+/* Text that goes between SSML tags: escape the markup characters. */
+static void
+put_escaped(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&':
+			puts_(b, "&amp;");
+			break;
+		case '<':
+			puts_(b, "&lt;");
+			break;
+		case '>':
+			puts_(b, "&gt;");
+			break;
+		default:
+			put(b, s, 1);
+		}
+	}
+}
+
+struct va_template *
+va_template_load(const char *path, const char *brand, const char *tone)
+{
+	struct va_template *t;
+	json_error_t jerr;
+	json_t *p;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (t->root == NULL) {
+		va_log(VA_ERROR, "template_load", "%s:%d: %s", path, jerr.line,
+		    jerr.text);
+		goto fail;
+	}
+	t->templates = json_object_get(t->root, "templates");
+	if (!json_is_object(t->templates)) {
+		va_log(VA_ERROR, "template_load",
+		    "%s: no \"templates\" object", path);
+		goto fail;
+	}
+	t->words = json_object_get(t->root, "words");
+	p = json_object_get(t->root, "persona");
+	t->persona = json_is_object(p) ? json_deep_copy(p) : json_object();
+	if (t->persona == NULL)
+		goto fail;
+	if (brand != NULL && *brand != '\0')
+		json_object_set_new(t->persona, "brand", json_string(brand));
+	if (tone != NULL && *tone != '\0')
+		json_object_set_new(t->persona, "tone", json_string(tone));
+	if (json_is_string(json_object_get(t->root, "locale")))
+		json_object_set(t->persona, "locale",
+		    json_object_get(t->root, "locale"));
+	return t;
+fail:
+	va_template_free(t);
+	return NULL;
+}
+
+void
+va_template_free(struct va_template *t)
+{
+	if (t == NULL)
+		return;
+	json_decref(t->root);
+	json_decref(t->persona);
+	free(t);
+}
+
+const char *
+va_template_persona(const struct va_template *t, const char *key)
+{
+	const char *s;
+
+	s = json_string_value(json_object_get(t->persona, key));
+	return s != NULL ? s : "";
+}
+
+const json_t *
+va_template_words(const struct va_template *t, const char *name)
+{
+	const json_t *w;
+
+	w = json_object_get(t->words, name);
+	return json_is_array(w) ? w : NULL;
+}
+
+/* The template's text for the persona's tone, or NULL. */
+static const char *
+lookup(const struct va_template *t, const char *id)
+{
+	const json_t *v, *alt;
+
+	v = json_object_get(t->templates, id);
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (!json_is_object(v))
+		return NULL;
+	alt = json_object_get(v, va_template_persona(t, "tone"));
+	if (!json_is_string(alt))
+		alt = json_object_get(v, "default");
+	return json_string_value(alt);
+}
+
+int
+va_template_has(const struct va_template *t, const char *id)
+{
+	return lookup(t, id) != NULL;
+}
+
+/* vars.a.b, then the persona; borrowed or NULL. */
+static const json_t *
+var(const struct va_template *t, const json_t *vars, const char *name,
+    const json_t **parent)
+{
+	char key[160], *dot, *p;
+	const json_t *v = vars;
+
+	*parent = NULL;
+	snprintf(key, sizeof(key), "%s", name);
+	for (p = key; v != NULL; p = dot + 1) {
+		if ((dot = strchr(p, '.')) != NULL)
+			*dot = '\0';
+		*parent = v;
+		v = json_object_get(v, p);
+		if (dot == NULL)
+			break;
+	}
+	if (v == NULL && strchr(name, '.') == NULL) {
+		*parent = NULL;
+		v = json_object_get(t->persona, name);
+	}
+	/* A slot is {"value": ..., ...}: speak its value. */
+	if (json_is_object(v) && json_object_get(v, "value") != NULL) {
+		*parent = v;
+		v = json_object_get(v, "value");
+	}
+	return v;
+}
+
+static void
+scalar(const json_t *v, char *out, size_t n)
+{
+	if (json_is_string(v))
+		snprintf(out, n, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(out, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(out, n, "%.2f", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(out, n, "%s", json_is_true(v) ? "true" : "false");
+	else
+		out[0] = '\0';
+}
+
+static void
+say_as(struct buf *b, const char *how, const char *text)
+{
+	puts_(b, "<say-as interpret-as=\"");
+	puts_(b, how);
+	puts_(b, "\">");
+	put_escaped(b, text);
+	puts_(b, "</say-as>");
+}
+
+/* Order numbers: "#1001" or "10 234" are the digits 1001, 10234. */
+static void
+render_digits(struct buf *b, const char *s)
+{
+	char d[256];
+	size_t n = 0;
+	int alpha = 0;
+
+	for (; *s != '\0' && n + 1 < sizeof(d); s++) {
+		if (isalnum((unsigned char)*s)) {
+			alpha |= isalpha((unsigned char)*s);
+			d[n++] = (char)toupper((unsigned char)*s);
+		}
+	}
+	d[n] = '\0';
+	say_as(b, alpha ? "characters" : "digits", d);
+}
+
+static void
+render_currency(struct buf *b, const json_t *v, const json_t *parent)
+{
+	const char *cur;
+	char text[96];
+	json_int_t minor;
+
+	cur = json_string_value(json_object_get(parent, "currency"));
+	if (!json_is_integer(v)) {
+		char s[64];
+
+		scalar(v, s, sizeof(s));
+		put_escaped(b, s);
+		return;
+	}
+	minor = json_integer_value(v);
+	snprintf(text, sizeof(text), "%s%s%" JSON_INTEGER_FORMAT ".%02d",
+	    cur != NULL ? cur : "", cur != NULL ? " " : "",
+	    minor / 100, (int)(minor < 0 ? -(minor % 100) : minor % 100));
+	say_as(b, "currency", text);
+}
+
+static void
+render_var(const struct va_template *t, struct buf *b, const json_t *vars,
+    const char *spec, const char *id)
+{
+	char name[160], how[32] = "", text[512];
+	const json_t *v, *parent;
+	const char *colon;
+
+	colon = strchr(spec, ':');
+	if (colon != NULL) {
+		snprintf(name, sizeof(name), "%.*s", (int)(colon - spec), spec);
+		snprintf(how, sizeof(how), "%s", colon + 1);
+	} else
+		snprintf(name, sizeof(name), "%s", spec);
+	if ((v = var(t, vars, name, &parent)) == NULL || json_is_null(v)) {
+		va_log(VA_WARN, "template_var", "template %s: no value for {%s}",
+		    id, name);
+		return;
+	}
+	if (strcmp(how, "currency") == 0) {
+		render_currency(b, v, parent);
+		return;
+	}
+	scalar(v, text, sizeof(text));
+	if (strcmp(how, "digits") == 0)
+		render_digits(b, text);
+	else if (strcmp(how, "characters") == 0 ||
+	    strcmp(how, "telephone") == 0)
+		say_as(b, how, text);
+	else if (strcmp(how, "date") == 0) {
+		puts_(b, "<say-as interpret-as=\"date\" format=\"ymd\">");
+		put_escaped(b, text);
+		puts_(b, "</say-as>");
+	} else
+		put_escaped(b, text);
+}
+
+char *
+va_template_render(const struct va_template *t, const char *id,
+    const json_t *vars)
+{
+	struct buf b = { 0 };
+	const char *s, *end;
+	char spec[160];
+
+	if ((s = lookup(t, id)) == NULL) {
+		va_log(VA_ERROR, "template_missing", "no template \"%s\"", id);
+		return NULL;
+	}
+	puts_(&b, "");
+	while (*s != '\0') {
+		if (*s == '{' && (end = strchr(s, '}')) != NULL &&
+		    (size_t)(end - s) < sizeof(spec)) {
+			snprintf(spec, sizeof(spec), "%.*s", (int)(end - s - 1),
+			    s + 1);
+			render_var(t, &b, vars, spec, id);
+			s = end + 1;
+			continue;
+		}
+		put(&b, s, 1);
+		s++;
+	}
+	if (b.err) {
+		free(b.s);
+		va_log(VA_ERROR, "out_of_memory", "out of memory");
+		return NULL;
+	}
+	return b.s;
+}
