@@ -69,6 +69,13 @@ LIBS_va-say	= -lflite_cmu_us_slt -lflite_cmu_us_kal -lflite_usenglish -lflite_cm
 
 # --- intent: va-intent ---
 LIBS_va-intent	= -llinear
+DATA_TARGETS	+= $(O)/data/intent/default.model
+INTENT_DATA	:= data/intent/datasets.tsv data/intent/own.tsv
+
+$(O)/data/intent/default.model: $(INTENT_DATA) $(BIN)/va-intent
+	@mkdir -p $(@D)
+	$(say) TRAIN $@
+	$(Q)VA_LOG_LEVEL=warn $(BIN)/va-intent train -m $@ $(INTENT_DATA)
 # --- end intent ---
 
 # --- commerce: va-order, va-track ---

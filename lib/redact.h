@@ -1,0 +1,51 @@
+/*
+ * redact.h - personal data that must not travel down the pipe: card
+ * numbers, security codes, social security numbers, bank accounts.
+ *
+ * va_redact_find() works on the words a recognizer wrote, after spoken
+ * numbers became digits (spoken.h), so "four one one one ..." is caught
+ * like "4111 1111 ...". Kinds:
+ *   card_number    a run of 13 to 19 digits passing the Luhn check
+ *                  (lib/luhn.c), or a longer run starting with one that
+ *                  is no valid tracking number; with the word "card" in
+ *                  the utterance any run of 12 to 19 digits; not a valid
+ *                  tracking number when the caller speaks of tracking, a
+ *                  package or a parcel and not of a card
+ *   security_code  3 or 4 digits after "cvv", "cvc", "security code",
+ *                  "verification code", or after "code" when a card was
+ *                  mentioned
+ *   ssn            9 digits after "social" or "ssn", or written 123-45-6789
+ *   bank_account   6 to 17 digits after "account", "routing" or "iban"
+ *                  when "order" is not nearer
+ * It errs on the side of redacting.
+ */
+#ifndef VA_REDACT_H
+#define VA_REDACT_H
+
+#include "spoken.h"
+
+enum va_redact_kind { VA_RED_CARD, VA_RED_CODE, VA_RED_SSN, VA_RED_BANK,
+	VA_RED_NKINDS };
+
+struct va_redaction {
+	int	first, last;	/* source word span, inclusive */
+	enum va_redact_kind kind;
+};
+
+/*
+ * Spans to redact among the tokens of n source words (tk from
+ * va_spoken_parse() over words). Writes at most max spans, in order, and
+ * returns how many were written.
+ */
+int	va_redact_find(const struct va_toks *tk, char *const *words, int n,
+	    struct va_redaction *out, int max);
+/* "card_number", "security_code", "ssn", "bank_account". */
+const char *va_redact_kind_name(enum va_redact_kind);
+/*
+ * The words joined by single spaces with each span replaced by
+ * "[kind]"; a new string (free()), or NULL when out of memory.
+ */
+char	*va_redact_join(char *const *words, int n,
+	    const struct va_redaction *r, int nr);
+
+#endif

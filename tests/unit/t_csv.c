@@ -1,0 +1,52 @@
+/*
+ * t_csv.c - unit tests for lib/csv.c: quoting, CRLF, BOM, TSV, columns.
+ */
+#include <string.h>
+
+#include "csv.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	static const char csv[] = "\xef\xbb\xbftext,category\r\n"
+	    "plain,a\r\n"
+	    "\"with, comma\",b\r\n"
+	    "\"say \"\"hi\"\"\nnext line\",c\r\n"
+	    "\r\n"
+	    "last,d";
+	static const char tsv[] = "utterance\tintent\nhello there\tgreeting\n";
+	struct va_csv c;
+
+	ok(va_csv_open_mem(&c, csv, sizeof(csv) - 1, 0) == 0, "open csv");
+	is_int(c.sep, ',', "comma guessed");
+	is_int(va_csv_col(&c, "text"), 0, "BOM skipped in first column name");
+	is_int(va_csv_col(&c, "CATEGORY"), 1, "column names ignore case");
+	is_int(va_csv_col(&c, "nope"), -1, "missing column");
+	is_int(va_csv_next(&c), 1, "row 1");
+	is_str(c.f[0], "plain", "plain field");
+	is_str(c.f[1], "a", "CR dropped");
+	is_int(va_csv_next(&c), 1, "row 2");
+	is_str(c.f[0], "with, comma", "quoted comma");
+	is_int(va_csv_next(&c), 1, "row 3");
+	is_str(c.f[0], "say \"hi\"\nnext line", "doubled quotes, line break");
+	is_str(c.f[1], "c", "field after a multi-line one");
+	is_int(va_csv_next(&c), 1, "blank line skipped");
+	is_str(c.f[0], "last", "last row without newline");
+	is_int((long long)c.nf, 2, "two fields");
+	is_int(va_csv_next(&c), 0, "end");
+	va_csv_close(&c);
+
+	ok(va_csv_open_mem(&c, tsv, sizeof(tsv) - 1, 0) == 0, "open tsv");
+	is_int(c.sep, '\t', "tab guessed");
+	is_int(va_csv_next(&c), 1, "tsv row");
+	is_str(c.f[0], "hello there", "tsv text");
+	is_str(c.f[1], "greeting", "tsv label");
+	va_csv_close(&c);
+
+	ok(va_csv_open_mem(&c, "a,b\n\"open,1\n", 11, 0) == 0, "open bad");
+	is_int(va_csv_next(&c), -1, "unterminated quote");
+	va_csv_close(&c);
+	ok(va_csv_open_mem(&c, "", 0, 0) == -1, "empty file has no header");
+	return tap_done();
+}

@@ -1,0 +1,189 @@
+/*
+ * t_entities.c - unit tests for lib/spoken.c, lib/redact.c and
+ * lib/entities.c: spoken numbers, redaction kinds, entity values.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "entities.h"
+#include "redact.h"
+#include "spoken.h"
+#include "tap.h"
+
+#define NOW	1700000000000LL		/* Tuesday 2023-11-14 22:13 UTC */
+
+static int
+split(char *s, char **w)
+{
+	int n = 0;
+	char *save = NULL, *t;
+
+	for (t = strtok_r(s, " ", &save); t != NULL && n < 64;
+	    t = strtok_r(NULL, " ", &save))
+		w[n++] = t;
+	return n;
+}
+
+/* The digits of the first number run of text. */
+static char *
+digits(const char *text)
+{
+	static char out[128];
+	struct va_toks tk;
+	char buf[512], *w[64];
+	int n, i;
+
+	strcpy(buf, text);
+	n = split(buf, w);
+	out[0] = '\0';
+	if (va_spoken_parse(&tk, w, n) == -1)
+		return NULL;
+	for (i = 0; i < tk.n; i++)
+		if (tk.t[i].num) {
+			strcpy(out, tk.t[i].s);
+			break;
+		}
+	va_spoken_free(&tk);
+	return out;
+}
+
+/* "kind kind ..." of the redactions in text, and the redacted text. */
+static char *
+redact(const char *text, char **joined)
+{
+	static char out[256];
+	struct va_redaction r[16];
+	struct va_toks tk;
+	char buf[512], *w[64];
+	int n, nr, i;
+
+	strcpy(buf, text);
+	n = split(buf, w);
+	va_spoken_parse(&tk, w, n);
+	nr = va_redact_find(&tk, w, n, r, 16);
+	out[0] = '\0';
+	for (i = 0; i < nr; i++) {
+		if (i > 0)
+			strcat(out, " ");
+		strcat(out, va_redact_kind_name(r[i].kind));
+	}
+	*joined = va_redact_join(w, n, r, nr);
+	va_spoken_free(&tk);
+	return out;
+}
+
+/* "type=value" of the first entity in text. */
+static char *
+entity(const char *text)
+{
+	static char out[256];
+	struct va_entity e[8];
+	struct va_redaction r[8];
+	struct va_toks tk;
+	char buf[512], *w[64];
+	int n, nr, ne;
+
+	strcpy(buf, text);
+	n = split(buf, w);
+	va_spoken_parse(&tk, w, n);
+	nr = va_redact_find(&tk, w, n, r, 8);
+	ne = va_entities_find(&tk, w, n, r, nr, NOW, e, 8);
+	out[0] = '\0';
+	if (ne > 0) {
+		strcpy(out, e[0].type);
+		strcat(out, "=");
+		strcat(out, e[0].value);
+		if (e[0].carrier[0] != '\0') {
+			strcat(out, "/");
+			strcat(out, e[0].carrier);
+			strcat(out, e[0].valid ? "/valid" : "/invalid");
+		}
+		if (e[0].currency[0] != '\0') {
+			strcat(out, "/");
+			strcat(out, e[0].currency);
+		}
+	}
+	va_spoken_free(&tk);
+	return out;
+}
+
+int
+main(void)
+{
+	char *j;
+
+	setenv("TZ", "UTC", 1);
+	is_str(digits("four one one one"), "4111", "digit words");
+	is_str(digits("one oh oh one"), "1001", "oh is zero in a run");
+	is_str(digits("oh I see nine"), "9", "oh alone is no digit");
+	is_str(digits("double five seven"), "557", "double");
+	is_str(digits("triple nine"), "999", "triple");
+	is_str(digits("twelve thirty four"), "1234", "pairs");
+	is_str(digits("one hundred and five"), "105", "cardinal");
+	is_str(digits("two thousand twenty"), "2020", "thousands");
+	is_str(digits("4111-1111 1111"), "411111111111", "written groups");
+	is_str(digits("one z nine nine"), "1Z99", "letters between digits");
+
+	is_str(redact("card four one one one one one one one one one one one "
+	    "one one one one", &j), "card_number", "spoken card");
+	is_str(j, "card [card_number]", "card text");
+	free(j);
+	is_str(redact("it is 4111 1111 1111 1111", &j), "card_number",
+	    "written card, Luhn without context");
+	free(j);
+	is_str(redact("it is 4111 1111 1111 1112", &j), "",
+	    "Luhn fails without card context");
+	free(j);
+	is_str(redact("my card 4111 1111 1111 1112", &j), "card_number",
+	    "any 12-19 digits near card");
+	free(j);
+	is_str(redact("the cvv is one two three", &j), "security_code",
+	    "security code");
+	free(j);
+	is_str(redact("order code one two three", &j), "",
+	    "code without a card is no security code");
+	free(j);
+	is_str(redact("social one two three four five six seven eight nine",
+	    &j), "ssn", "ssn spoken");
+	free(j);
+	is_str(redact("ssn 123-45-6789", &j), "ssn", "ssn written");
+	free(j);
+	is_str(redact("account number one two three four five six", &j),
+	    "bank_account", "bank account");
+	free(j);
+	is_str(redact("account order number one two three four five six",
+	    &j), "", "order nearer than account");
+	free(j);
+	is_str(redact("tracking 9400111206206406260787", &j), "",
+	    "valid tracking number is no card");
+	free(j);
+
+	is_str(entity("order one two three four"), "order_number=1234",
+	    "order number");
+	is_str(entity("order #1001"), "order_number=#1001", "store form");
+	is_str(entity("pound one oh oh one"), "order_number=#1001",
+	    "pound before a number");
+	is_str(entity("track 1Z5R89390357567127"),
+	    "tracking_number=1Z5R89390357567127/ups/valid", "ups");
+	is_str(entity("tracking 2Z5R89390357567127"), "",
+	    "invalid ups pattern rejected");
+	is_str(entity("tracking number 986578788855"),
+	    "tracking_number=986578788855/fedex/valid", "fedex express");
+	is_str(entity("a at b"), "", "no dot, no email");
+	is_str(entity("j o h n at example dot co dot uk"),
+	    "email=john@example.co.uk", "spelled email");
+	is_str(entity("call me on two one two five five five one two three "
+	    "four"), "phone=+12125551234", "phone");
+	is_str(entity("fifty pounds"), "money=5000/GBP", "pounds after");
+	is_str(entity("$19.99"), "money=1999/USD", "dollar sign");
+	is_str(entity("twenty dollars and five cents"), "money=2005/USD",
+	    "dollars and cents");
+	is_str(entity("today"), "date=2023-11-14", "today");
+	is_str(entity("last tuesday"), "date=2023-11-07", "last tuesday");
+	is_str(entity("on tuesday"), "date=2023-11-14", "bare weekday today");
+	is_str(entity("next monday"), "date=2023-11-20", "next monday");
+	is_str(entity("december first"), "date=2022-12-01",
+	    "a day to come is last year's");
+	is_str(entity("the 3rd of march"), "date=2023-03-03", "3rd of march");
+	return tap_done();
+}
