@@ -10,6 +10,8 @@
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make lint            mandoc -Tlint on the man pages
 
+.DEFAULT_GOAL := all
+
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
