@@ -10,7 +10,8 @@
  * threshold the intent is "oos". The classifier is a linear model over
  * TF-IDF word and character n-grams (lib/textcat.c); when it is unsure
  * and an LLM is configured, an OpenAI-compatible chat completions
- * endpoint is asked instead (lib/llmintent.c).
+ * endpoint is asked instead (lib/llm.c), and its answer, when it comes in
+ * time, is used; when it does not, the local answer stands.
  *
  *	va-intent train -m MODEL DATA...	train a model from CSV/TSV
  *	va-intent eval -m MODEL TEST...		accuracy, macro-F1, OOS recall
@@ -27,7 +28,9 @@
 #include "datapath.h"
 #include "entities.h"
 #include "event.h"
+#include "http.h"
 #include "learn.h"
+#include "llm.h"
 #include "log.h"
 #include "loop.h"
 #include "out.h"
@@ -74,6 +77,19 @@ static struct va_opt opts[] = {
 	  "train: softmax scale turning scores into confidences", 0, 0 },
 	{ "default-threshold", 0, VA_OPT_STR, "0.2", "P",
 	  "train: the OOS threshold stored in the model", 0, 0 },
+	{ "llm-url", 0, VA_OPT_STR, NULL, "URL",
+	  "OpenAI-compatible server asked when unsure, e.g. "
+	  "http://127.0.0.1:8080 (default: none)", 0, 0 },
+	{ "llm-model", 0, VA_OPT_STR, "default", "NAME",
+	  "model name sent to the LLM server", 0, 0 },
+	{ "llm-key", 0, VA_OPT_SECRET, NULL, NULL,
+	  "LLM bearer key (environment or _FILE only)", 0, 0 },
+	{ "llm-threshold", 0, VA_OPT_STR, "0.5", "P",
+	  "ask the LLM when the local confidence is below P", 0, 0 },
+	{ "llm-timeout-ms", 0, VA_OPT_INT, "2000", "MS",
+	  "whole LLM exchange, retries included", 1, 60000 },
+	{ "llm-tries", 0, VA_OPT_INT, "2", "N",
+	  "LLM tries (429, 5xx and timeouts are retried)", 1, 5 },
 	{ "sweep", 0, VA_OPT_BOOL, NULL, NULL,
 	  "eval: also print in-scope accuracy and OOS recall per threshold",
 	  0, 0 },
@@ -491,6 +507,12 @@ struct filter {
 	float	threshold;
 	int	nalt;
 	int	oos;		/* the model's oos class, or -1 */
+	/* The LLM, when --llm-url is set. */
+	struct va_http *http;
+	struct va_llm llm;
+	float	llm_below;	/* ask when the local confidence is below */
+	char	**llm_labels;	/* the model's labels, and oos */
+	int	nllm_labels;
 };
 
 /* Split s into words at white space; the words are new strings. */
@@ -704,6 +726,30 @@ cmp_rank_p(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
+/*
+ * Ask the LLM about text (already redacted: nothing the caller must not
+ * store leaves the machine). The answer is replaced when the LLM gives
+ * one; when it does not, it stands and *err is the error code.
+ */
+static void
+ask_llm(struct filter *f, const char *text, const char **label,
+    float *confidence, int *oos, long *ms, const char **err)
+{
+	char msg[512];
+	double c;
+	int k;
+
+	if (va_llm_classify(f->http, &f->llm, text, f->llm_labels,
+	    f->nllm_labels, &k, &c, ms, err, msg, sizeof(msg)) == -1) {
+		va_log(VA_WARN, *err, "LLM: %s; the local answer stands", msg);
+		return;
+	}
+	*err = NULL;
+	*label = f->llm_labels[k];
+	*confidence = (float)c;
+	*oos = strcmp(*label, "oos") == 0;
+}
+
 static int
 handle(const struct va_event *ev, void *arg)
 {
@@ -713,10 +759,13 @@ handle(const struct va_event *ev, void *arg)
 	struct va_toks tt, tw;
 	char *text, **tws = NULL, **wws = NULL, *rtext = NULL, num[32];
 	json_t *words, *rwords = NULL;
-	int ntw, nww = 0, nrt, nrw = 0, ne, k, best, oos, *map = NULL;
+	int ntw, nww = 0, nrt, nrw = 0, ne, k, n, best, oos, *map = NULL;
+	int asked = 0, llm_won;
 	size_t i;
 	int64_t t0 = va_mono_us(), at;
-	const char *label;
+	long llm_ms = 0;
+	float confidence;
+	const char *label, *alt, *llm_err = NULL;
 
 	if ((text = va_event_str(ev, "text")) == NULL) {
 		va_emit_error(ev, "no_text", "transcript without text");
@@ -762,6 +811,12 @@ handle(const struct va_event *ev, void *arg)
 	best = f->rank[0];
 	oos = best == f->oos || f->p[best] < f->threshold;
 	label = oos ? "oos" : f->m->labels[best];
+	confidence = f->p[best];
+	if (f->http != NULL && f->p[best] < f->llm_below) {
+		asked = 1;
+		ask_llm(f, rtext ? rtext : text, &label, &confidence, &oos,
+		    &llm_ms, &llm_err);
+	}
 	if (va_event_int(ev, "at", &at) == -1)
 		at = va_clock_ms();
 	ne = va_entities_find(&tt, tws, ntw, rt, nrt, at, ent, MAXENT);
@@ -769,15 +824,23 @@ handle(const struct va_event *ev, void *arg)
 	va_emit_begin("intent", ev);
 	va_emit_str("text", rtext ? rtext : text);
 	va_emit_str("intent", label);
-	va_emit_fixed("confidence", f->p[best], 3);
+	va_emit_fixed("confidence", confidence, 3);
 	va_emit_key("alternatives");
 	va_out_putc('[');
-	for (k = 1; k <= f->nalt && k < f->m->nclass; k++) {
-		if (k > 1)
+	/*
+	 * The local ranking after the answer; when the LLM gave it, the
+	 * local best comes first unless it is the same.
+	 */
+	llm_won = asked && llm_err == NULL;
+	for (k = llm_won ? 0 : 1, n = 0; k < f->m->nclass && n < f->nalt;
+	    k++) {
+		if (llm_won && strcmp(f->m->labels[f->rank[k]], label) == 0)
+			continue;
+		if (n++ > 0)
 			va_out_putc(',');
 		va_out_puts("{\"intent\":");
-		label = f->m->labels[f->rank[k]];
-		va_out_json_string(label, strlen(label));
+		alt = f->m->labels[f->rank[k]];
+		va_out_json_string(alt, strlen(alt));
 		snprintf(num, sizeof(num), ",\"confidence\":%.3f}",
 		    f->p[f->rank[k]]);
 		va_out_puts(num);
@@ -789,7 +852,12 @@ handle(const struct va_event *ev, void *arg)
 	else
 		emit_redactions(rw, nrw);
 	va_emit_bool("oos", oos);
-	va_emit_str("engine", "linear");
+	va_emit_str("engine", llm_won ? "llm" : "linear");
+	if (asked) {
+		va_emit_int("llm_ms", llm_ms);
+		if (llm_err != NULL)
+			va_emit_str("llm_error", llm_err);
+	}
 	va_emit_int("proc_ms", (va_mono_us() - t0) / 1000);
 	va_emit_end(ev);
 
@@ -802,6 +870,37 @@ handle(const struct va_event *ev, void *arg)
 	json_decref(words);
 	json_decref(rwords);
 	return 0;
+}
+
+/* The LLM engine: checked and connected before the first event. */
+static void
+llm_setup(struct filter *f)
+{
+	static char oos_label[] = "oos";
+	const char *url = va_conf_str(&conf, "llm-url");
+	int k;
+
+	if (strncmp(url, "http://", 7) != 0 &&
+	    strncmp(url, "https://", 8) != 0)
+		va_die(64, "usage", "--llm-url: want http:// or https://, "
+		    "not %s", url);
+	f->llm.url = url;
+	f->llm.model = va_conf_str(&conf, "llm-model");
+	f->llm.key = va_conf_str(&conf, "llm-key");
+	f->llm.timeout_ms = (long)va_conf_int(&conf, "llm-timeout-ms");
+	f->llm.tries = (int)va_conf_int(&conf, "llm-tries");
+	f->llm_below = (float)num_opt("llm-threshold", 0, 1);
+	/* The LLM may always say out of scope. */
+	if ((f->llm_labels = malloc(((size_t)f->m->nclass + 1) *
+	    sizeof(char *))) == NULL)
+		va_die(71, "out_of_memory", "out of memory");
+	for (k = 0; k < f->m->nclass; k++)
+		f->llm_labels[k] = f->m->labels[k];
+	f->nllm_labels = f->m->nclass;
+	if (f->oos < 0)
+		f->llm_labels[f->nllm_labels++] = oos_label;
+	if ((f->http = va_http_new()) == NULL)
+		va_die(71, "http_init", "cannot set up the HTTP client");
 }
 
 static int
@@ -821,6 +920,8 @@ filter_main(void)
 	f.rank = malloc((size_t)f.m->nclass * sizeof(int));
 	if (f.p == NULL || f.rank == NULL)
 		va_die(71, "out_of_memory", "out of memory");
+	if (va_conf_str(&conf, "llm-url") != NULL)
+		llm_setup(&f);
 	vf.types = types;
 	vf.handle = handle;
 	vf.arg = &f;
@@ -828,6 +929,8 @@ filter_main(void)
 	rc = va_filter_run(&vf);
 	va_textcat_work_free(&f.wk);
 	va_textcat_free(f.m);
+	va_http_free(f.http);
+	free(f.llm_labels);
 	free(f.p);
 	free(f.rank);
 	return rc;
