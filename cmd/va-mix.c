@@ -88,8 +88,17 @@ speech_audio(const struct va_event *ev, struct mix *m, size_t *n)
 	data = json_string_value(json_object_get(a, "data"));
 	file = json_string_value(json_object_get(a, "file"));
 	rate = (int)json_integer_value(json_object_get(a, "rate"));
-	if (file != NULL)
-		pcm = va_audio_load_mono(file, NULL, -1, &frames, &rate);
+	if (file != NULL) {
+		struct va_audio_fmt f = { 0 };
+
+		/* Headerless files need their format and rate from the event. */
+		if (fmt != NULL && (strcmp(fmt, "s16le") == 0 ||
+		    strcmp(fmt, "mulaw") == 0 || strcmp(fmt, "alaw") == 0)) {
+			f.format = fmt;
+			f.rate = rate;
+		}
+		pcm = va_audio_load_mono(file, &f, -1, &frames, &rate);
+	}
 	else if (data != NULL && fmt != NULL) {
 		if ((bytes = malloc(strlen(data) / 4 * 3 + 3)) == NULL ||
 		    (blen = va_b64_decode(data, strlen(data), bytes)) < 0) {
