@@ -65,7 +65,36 @@ DATA_TARGETS :=
 
 # --- speech: va-asr, va-say ---
 LIBS_va-asr	= $(shell pkg-config --libs pocketsphinx 2>/dev/null)
-CFLAGS_va-asr	= $(shell pkg-config --cflags pocketsphinx 2>/dev/null)
+CFLAGS_va-asr	= $(patsubst -I%,-isystem %,$(shell pkg-config --cflags pocketsphinx 2>/dev/null))
+# lib/sphinx.c is the one library file that includes pocketsphinx.
+$(O)/lib/sphinx.o: ALL_CFLAGS += $(CFLAGS_va-asr)
+# The domain language model and dictionary, estimated from our own
+# customer-service phrases (data/asr/corpus.txt, slots.txt) by
+# tools/lm-build and converted to pocketsphinx's binary form; the grammars
+# are copied beside them so every build tree (build/, build/san/) has all.
+ASR_MODEL	:= /usr/share/pocketsphinx/model/en-us
+ASR_GRAMS	:= $(wildcard data/asr/*.gram)
+ASR_DATA	:= $(O)/data/asr/domain.lm.bin $(O)/data/asr/domain.dict \
+		   $(ASR_GRAMS:data/%=$(O)/data/%)
+DATA_TARGETS	+= $(ASR_DATA)
+# These rules come before `all`; keep it the default goal.
+.DEFAULT_GOAL	:= all
+
+$(O)/data/asr/domain.arpa $(O)/data/asr/domain.dict &: tools/lm-build \
+    data/asr/corpus.txt data/asr/slots.txt $(ASR_GRAMS)
+	@mkdir -p $(@D)
+	$(say) LM $(O)/data/asr/domain.arpa
+	$(Q)python3 tools/lm-build --cmudict $(ASR_MODEL)/cmudict-en-us.dict \
+	    --arpa $(O)/data/asr/domain.arpa --dict $(O)/data/asr/domain.dict \
+	    data/asr/corpus.txt data/asr/slots.txt $(ASR_GRAMS) 2>/dev/null
+
+$(O)/data/asr/domain.lm.bin: $(O)/data/asr/domain.arpa
+	$(say) LMBIN $@
+	$(Q)sphinx_lm_convert -i $< -o $@.tmp -ofmt dmp >/dev/null 2>&1 && mv $@.tmp $@
+
+$(O)/data/asr/%.gram: data/asr/%.gram
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
 LIBS_va-say	= -lflite_cmu_us_slt -lflite_cmu_us_kal -lflite_usenglish -lflite_cmulex -lflite
 # --- end speech ---
 

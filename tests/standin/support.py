@@ -111,6 +111,10 @@ def seed_intents():
         pi("pi_expired", "requires_payment_method", received=0, err=card_error(
             "expired_card", None, "Your card has expired.")),
         pi("pi_new", "requires_payment_method", received=0),
+        # The demo shop's order 10236 (data/demo), for the test calls.
+        pi("pi_demo_10236", "requires_payment_method", amount=12900,
+           received=0, err=card_error("card_declined", "insufficient_funds",
+           "Your card has insufficient funds."), order="10236"),
         pi("pi_big", "succeeded", amount=250000, currency="eur"),
     ]
     return {p["id"]: p for p in items}
