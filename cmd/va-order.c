@@ -162,6 +162,9 @@ log_failure(const struct va_shop *s, const struct va_shop_answer *a)
 		    a->reason, a->detail);
 }
 
+/* When the action being answered was read (va_mono_us), for proc_ms. */
+static int64_t action_read_us;
+
 /* Write the result (and reply) and record the result; 0 or -1. */
 static int
 answer(struct state *st, const struct va_event *ev, const char *key,
@@ -200,6 +203,7 @@ answer(struct state *st, const struct va_event *ev, const char *key,
 	va_emit_str("say", say);
 	va_emit_bool("cached", a->cached);
 	va_emit_str("backend", s != NULL ? s->backend->name : NULL);
+	va_emit_int("proc_ms", (va_mono_us() - action_read_us) / 1000);
 	va_emit_end(ev);
 	if (va_event_bool(ev, "reply", 1)) {
 		va_emit_begin("reply", ev);
@@ -279,6 +283,7 @@ handle(const struct va_event *ev, void *arg)
 		va_out_putc('\n');
 		goto out;
 	}
+	action_read_us = va_mono_us();
 	op = va_event_str(ev, "op");
 	key = va_event_str(ev, "key");
 	params = va_event_json(ev, "params");

@@ -262,10 +262,16 @@ read_log(const char *path, struct report *r)
 			    "key"));
 
 			for (k = 0; key != NULL && k < nacts; k++)
-				if (strcmp(acts[k].key, key) == 0) {
-					add(&r->lat[3], (double)(at - acts[k].at));
+				if (strcmp(acts[k].key, key) == 0)
 					break;
-				}
+			/*
+			 * The tools consume their actions, so a log taken at
+			 * the end has none: then the tool's own proc_ms.
+			 */
+			if (key != NULL && k < nacts)
+				add(&r->lat[3], (double)(at - acts[k].at));
+			else if (iget(o, "proc_ms", -1) >= 0)
+				add(&r->lat[3], (double)iget(o, "proc_ms", 0));
 		}
 		t->have = 1;
 		json_decref(o);

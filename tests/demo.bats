@@ -3,13 +3,19 @@
 
 load helpers
 
-@test "demo: plays the demo call and prints the conversation" {
+@test "demo: plays the demo call from audio in to spoken replies out" {
 	cd "$BATS_TEST_TMPDIR"
 	run "$TOP/scripts/va-demo"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"call order-status:"* ]]
-	[[ "$output" == *"caller speaks"* ]]
+	[[ "$output" == *"caller: "* ]]
+	[[ "$output" == *"understood: "* ]]
+	[[ "$output" == *"assistant: \"This call is recorded."* ]]
 	[[ "$output" == *"end of call order-status"* ]]
-	[ -s va-demo.out/order-status/events.log ]
-	[ -s va-demo.out/order-status/stereo.wav ]
+	d=va-demo.out/order-status
+	[ -s $d/events.log ]
+	# spoken replies, and a stereo recording with the assistant on the right
+	[ "$(ls $d/replies/*.wav | wc -l)" -ge 3 ]
+	n=$(va-listen --channel 1 $d/stereo.wav | jq -s '[.[] | select(.type == "utterance")] | length')
+	[ "$n" -ge 3 ]
 }
