@@ -26,9 +26,10 @@ run_example() {
 @test "README: example 2 (stereo caller channel)" { run_example 2; }
 @test "README: example 3 (live mu-law)" { run_example 3; }
 @test "README: example 4 (malformed lines)" { run_example 4; }
+@test "README: example 5 (redaction)" { run_example 5; }
 @test "README: no example left untested" {
 	n=$(ls "$BATS_TEST_TMPDIR"/cmd.* | wc -l)
-	[ "$n" -eq 4 ]
+	[ "$n" -eq 5 ]
 }
 
 @test "README: Quick start is exactly make demo and make check" {
