@@ -8,6 +8,7 @@
 #include "callstate.h"
 #include "clock.h"
 #include "log.h"
+#include "out.h"
 
 static const struct va_migration migrations[] = {
 	{ 1,
@@ -141,6 +142,12 @@ va_callstate_get_expect(struct va_store *st, const char *call, int64_t turn,
 		/* Poll: a decision is a few milliseconds away at most. */
 		if (rc != 0 || waited >= wait_ms)
 			break;
+		/*
+		 * The decision depends on what this stage wrote for the turn
+		 * before: send it on before waiting, or both wait for nothing.
+		 */
+		if (waited == 0)
+			va_out_flush();
 		va_sleep_ms(5);
 		waited += 5;
 	}

@@ -53,7 +53,8 @@ int	va_callstate_set_expect(struct va_store *, const char *call,
 	    int64_t turn, const char *expect);
 /*
  * What caller turn `turn` should hold, as decided after turn - 1. Waits up
- * to wait_ms for the decision to appear. Returns 1 when decided (*expect
+ * to wait_ms for the decision to appear, flushing this program's output
+ * first (the decision is made downstream of what it wrote). Returns 1 when decided (*expect
  * is a new string, or NULL for no expectation), 0 when not decided (yet),
  * -1 on error. Turn 1 is never waited for.
  */
