@@ -160,12 +160,28 @@ va_sphinx_rate(const struct va_sphinx *sp)
 	return sp->rate;
 }
 
-/* Silences, fillers and sentence marks are not words of the caller. */
+/*
+ * Silences, fillers and sentence marks are not words of the caller, and
+ * neither are hesitations: the grammars and the language model have "uh",
+ * "um" and "er" to take a caller's hesitation (or a breath, or a click
+ * before the first word) that would otherwise be forced into a word, and
+ * they are dropped from the text.
+ */
 static int
-is_filler(const char *w)
+is_filler(const char *w, size_t len)
 {
-	return w[0] == '<' || w[0] == '[' || w[0] == '+' || w[0] == '(' ||
-	    w[0] == '\0';
+	static const char *const hesitations[] = { "uh", "um", "er", "ah",
+		"hmm", NULL };
+	int i;
+
+	if (w[0] == '<' || w[0] == '[' || w[0] == '+' || w[0] == '(' ||
+	    w[0] == '\0')
+		return 1;
+	for (i = 0; hesitations[i] != NULL; i++)
+		if (strlen(hesitations[i]) == len &&
+		    strncmp(w, hesitations[i], len) == 0)
+			return 1;
+	return 0;
 }
 
 int
@@ -209,14 +225,14 @@ va_sphinx_decode(struct va_sphinx *sp, const char *search,
 		for (seg = ps_seg_iter(sp->ps); seg != NULL;
 		    seg = ps_seg_next(seg)) {
 			w = ps_seg_word(seg);
-			if (is_filler(w))
+			/* "word(2)" is the second pronunciation of word. */
+			len = (paren = strchr(w, '(')) != NULL && paren > w ?
+			    (size_t)(paren - w) : strlen(w);
+			if (is_filler(w, len))
 				continue;
 			ps_seg_frames(seg, &sf, &ef);
 			conf = logmath_exp(lm, ps_seg_prob(seg, NULL, NULL,
 			    NULL));
-			/* "word(2)" is the second pronunciation of word. */
-			len = (paren = strchr(w, '(')) != NULL && paren > w ?
-			    (size_t)(paren - w) : strlen(w);
 			if (va_asr_result_add(res, w, len, (int64_t)sf * 10,
 			    ((int64_t)ef + 1) * 10, conf) < 0) {
 				ps_seg_free(seg);

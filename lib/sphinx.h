@@ -41,7 +41,8 @@ int	va_sphinx_rate(const struct va_sphinx *);
 
 /*
  * Decode n samples with the search named. On 0, *res holds the text
- * (lower case words separated by spaces, fillers and silences removed),
+ * (lower case words separated by spaces; fillers, silences and hesitations
+ * such as "uh" removed),
  * the utterance confidence (posterior of the best path), and the words
  * with times and posteriors; res is va_asr_result_free()'d first.
  * -1 on failure (logged, diag "sphinx_decode").

@@ -9,6 +9,7 @@ load helpers
 @test "va-asr: inline s16le audio" { run_case va-asr inline-8k; }
 @test "va-asr: expect member switches the grammar" { run_case va-asr expect-member; }
 @test "va-asr: --lm digits" { run_case va-asr lm-digits; }
+@test "va-asr: lead-in and tail words around digits and yes/no" { run_case va-asr carrier-phrases; }
 @test "va-asr: bad audio becomes error events" { run_case va-asr bad-audio; }
 @test "va-asr: malformed line" { run_case va-asr malformed; }
 @test "va-asr: unknown language model" { run_case va-asr bad-lm; }
