@@ -1412,6 +1412,8 @@ on_intent(struct cfg *c, const struct va_event *ev)
 	if (s.outcome[0] != '\0') {
 		va_log(VA_DEBUG, "after_end", "call %s: turn %lld after the"
 		    " call was %s", call, (long long)turn, s.outcome);
+		/* Nothing is expected any more; say so, or va-asr waits. */
+		va_callstate_set_expect(c->st, call, turn, NULL);
 		close_session(c, ev, &s);
 		free(call);
 		return;

@@ -7,12 +7,12 @@ load helpers
 	cd "$BATS_TEST_TMPDIR"
 	run "$TOP/scripts/va-demo"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"call order-status:"* ]]
+	[[ "$output" == *"call order-status-human:"* ]]
 	[[ "$output" == *"caller: "* ]]
 	[[ "$output" == *"understood: "* ]]
 	[[ "$output" == *"assistant: \"This call is recorded."* ]]
-	[[ "$output" == *"end of call order-status"* ]]
-	d=va-demo.out/order-status
+	[[ "$output" == *"end of call order-status-human"* ]]
+	d=va-demo.out/order-status-human
 	[ -s $d/events.log ]
 	# spoken replies, and a stereo recording with the assistant on the right
 	[ "$(ls $d/replies/*.wav | wc -l)" -ge 3 ]
