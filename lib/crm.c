@@ -162,33 +162,15 @@ va_crm_http(struct va_crm *crm, const char *method, const char *url,
     const char *const *headers, const char *body, const char *userpwd,
     struct va_http_resp *resp)
 {
-	struct va_http_req req = { 0 };
-
-	req.method = method;
-	req.url = url;
-	req.headers = headers;
-	req.body = body;
-	req.body_len = body != NULL ? strlen(body) : 0;
-	req.userpwd = userpwd;
-	req.timeout_ms = crm->timeout_ms;
-	req.connect_timeout_ms = crm->timeout_ms < 3000 ? crm->timeout_ms : 0;
-	req.max_tries = crm->tries;
-	req.total_budget_ms = crm->budget_ms;
-	req.backoff_base_ms = 100;
-	req.backoff_max_ms = 2000;
-	return va_http_do(crm->http, &req, resp);
+	return va_http_simple(crm->http, method, url, headers, body, userpwd,
+	    crm->timeout_ms, crm->tries, crm->budget_ms, resp);
 }
 
 enum va_crm_rc
 va_crm_fail(struct va_crm *crm, const struct va_http_resp *resp,
     const char *what)
 {
-	if (resp->status != 0)
-		snprintf(crm->err, sizeof(crm->err), "%s: HTTP %ld (%s)", what,
-		    resp->status, va_http_outcome_name(resp->outcome));
-	else
-		snprintf(crm->err, sizeof(crm->err), "%s: %s (%.160s)", what,
-		    va_http_outcome_name(resp->outcome), resp->error);
+	va_http_describe(resp, what, crm->err, sizeof(crm->err));
 	switch (resp->outcome) {
 	case VA_HTTP_AUTH:
 		/* Salesforce says 403 when the org's daily limit is spent. */

@@ -536,3 +536,37 @@ done:
 	curl_slist_free_all(hl);
 	return ret;
 }
+
+int
+va_http_simple(struct va_http *h, const char *method, const char *url,
+    const char *const *headers, const char *body, const char *userpwd,
+    long timeout_ms, int tries, long budget_ms, struct va_http_resp *resp)
+{
+	struct va_http_req req = { 0 };
+
+	req.method = method;
+	req.url = url;
+	req.headers = headers;
+	req.body = body;
+	req.body_len = body != NULL ? strlen(body) : 0;
+	req.userpwd = userpwd;
+	req.timeout_ms = timeout_ms;
+	req.connect_timeout_ms = timeout_ms < 3000 ? timeout_ms : 0;
+	req.max_tries = tries;
+	req.total_budget_ms = budget_ms;
+	req.backoff_base_ms = 100;
+	req.backoff_max_ms = 2000;
+	return va_http_do(h, &req, resp);
+}
+
+void
+va_http_describe(const struct va_http_resp *resp, const char *what,
+    char *buf, size_t size)
+{
+	if (resp->status != 0)
+		snprintf(buf, size, "%s: HTTP %ld (%s)", what, resp->status,
+		    va_http_outcome_name(resp->outcome));
+	else
+		snprintf(buf, size, "%s: %s (%.160s)", what,
+		    va_http_outcome_name(resp->outcome), resp->error);
+}

@@ -79,6 +79,23 @@ int	va_http_do(struct va_http *, const struct va_http_req *,
 	    struct va_http_resp *);
 void	va_http_resp_free(struct va_http_resp *);
 
+/*
+ * The common case of va_http_do(): a NUL-terminated body (may be NULL),
+ * one timeout for connect (at most 3 s) and each try, tries and a budget
+ * for the whole exchange, backoff from 100 ms to 2 s. Returns as
+ * va_http_do().
+ */
+int	va_http_simple(struct va_http *, const char *method, const char *url,
+	    const char *const *headers, const char *body, const char *userpwd,
+	    long timeout_ms, int tries, long budget_ms, struct va_http_resp *);
+
+/*
+ * Describe a response for a diagnostic: "WHAT: HTTP 404 (not_found)", or
+ * "WHAT: timeout (curl's message)" when none arrived.
+ */
+void	va_http_describe(const struct va_http_resp *, const char *what,
+	    char *buf, size_t size);
+
 /* Value of the last header of that name (case-insensitive), or NULL. */
 const char *va_http_header(const struct va_http_resp *, const char *name);
 

@@ -15,33 +15,15 @@ va_pay_http(struct va_pay *p, const char *method, const char *url,
     const char *const *headers, const char *body, const char *userpwd,
     struct va_http_resp *resp)
 {
-	struct va_http_req req = { 0 };
-
-	req.method = method;
-	req.url = url;
-	req.headers = headers;
-	req.body = body;
-	req.body_len = body != NULL ? strlen(body) : 0;
-	req.userpwd = userpwd;
-	req.timeout_ms = p->timeout_ms;
-	req.connect_timeout_ms = p->timeout_ms < 3000 ? p->timeout_ms : 0;
-	req.max_tries = p->tries;
-	req.total_budget_ms = p->budget_ms;
-	req.backoff_base_ms = 100;
-	req.backoff_max_ms = 2000;
-	return va_http_do(p->http, &req, resp);
+	return va_http_simple(p->http, method, url, headers, body, userpwd,
+	    p->timeout_ms, p->tries, p->budget_ms, resp);
 }
 
 enum va_pay_rc
 va_pay_fail(struct va_pay *p, const struct va_http_resp *resp,
     const char *what)
 {
-	if (resp->status != 0)
-		snprintf(p->err, sizeof(p->err), "%s: HTTP %ld (%s)", what,
-		    resp->status, va_http_outcome_name(resp->outcome));
-	else
-		snprintf(p->err, sizeof(p->err), "%s: %s (%.160s)", what,
-		    va_http_outcome_name(resp->outcome), resp->error);
+	va_http_describe(resp, what, p->err, sizeof(p->err));
 	switch (resp->outcome) {
 	case VA_HTTP_NOT_FOUND:
 		return VA_PAY_NOT_FOUND;
