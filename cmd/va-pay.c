@@ -70,29 +70,6 @@ struct answer {
 	int	cached;
 };
 
-static int
-envelope_number(const char *k)
-{
-	return strcmp(k, "at") == 0 || strcmp(k, "t_ms") == 0 ||
-	    strcmp(k, "turn") == 0 || strcmp(k, "proc_ms") == 0;
-}
-
-static int
-has_card(const struct va_event *ev)
-{
-	json_t *o = va_event_object(ev), *v;
-	const char *k;
-	int found = 0;
-
-	json_object_foreach(o, k, v)
-		if (!envelope_number(k) && va_nocard_in_json(v)) {
-			found = 1;
-			break;
-		}
-	json_decref(o);
-	return found;
-}
-
 static void
 emit(struct state *s, const struct va_event *ev, const char *call,
     const char *key, const char *op, struct answer *a)
@@ -309,7 +286,7 @@ handle(const struct va_event *ev, void *arg)
 	key = va_event_str(ev, "key");
 	call = va_event_str(ev, "call");
 	params = va_event_json(ev, "params");
-	if (has_card(ev)) {
+	if (va_nocard_in_event(ev)) {
 		va_log(VA_WARN, "card_refused",
 		    "line %ld: a card number in a pay action; refused",
 		    ev->lineno);

@@ -83,30 +83,6 @@ struct state {
 	const char *webhook;
 };
 
-/* Members of an event that are numbers of the envelope, not input. */
-static int
-envelope_number(const char *k)
-{
-	return strcmp(k, "at") == 0 || strcmp(k, "t_ms") == 0 ||
-	    strcmp(k, "turn") == 0 || strcmp(k, "proc_ms") == 0;
-}
-
-static int
-has_card(const struct va_event *ev)
-{
-	json_t *o = va_event_object(ev), *v;
-	const char *k;
-	int found = 0;
-
-	json_object_foreach(o, k, v)
-		if (!envelope_number(k) && va_nocard_in_json(v)) {
-			found = 1;
-			break;
-		}
-	json_decref(o);
-	return found;
-}
-
 static void
 answer(struct state *s, const struct va_event *ev, const char *call,
     const char *key, const char *op, const char *status, json_t *data,
@@ -271,7 +247,7 @@ handle(const struct va_event *ev, void *arg)
 	op = va_event_str(ev, "op");
 	key = va_event_str(ev, "key");
 	call = va_event_str(ev, "call");
-	if (has_card(ev)) {
+	if (va_nocard_in_event(ev)) {
 		/* Say nothing of what it held: not even in the log. */
 		va_log(VA_WARN, "card_refused",
 		    "line %ld: a card number in a ticket action; refused",

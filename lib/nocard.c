@@ -64,3 +64,27 @@ va_nocard_in_json(const json_t *v)
 		return 0;
 	}
 }
+
+/* Members of an event that are numbers of the envelope, not input. */
+static int
+envelope_number(const char *k)
+{
+	return strcmp(k, "at") == 0 || strcmp(k, "t_ms") == 0 ||
+	    strcmp(k, "turn") == 0 || strcmp(k, "proc_ms") == 0;
+}
+
+int
+va_nocard_in_event(const struct va_event *ev)
+{
+	json_t *o = va_event_object(ev), *v;
+	const char *k;
+	int found = 0;
+
+	json_object_foreach(o, k, v)
+		if (!envelope_number(k) && va_nocard_in_json(v)) {
+			found = 1;
+			break;
+		}
+	json_decref(o);
+	return found;
+}

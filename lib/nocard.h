@@ -14,6 +14,8 @@
 
 #include <jansson.h>
 
+#include "event.h"
+
 /* 1 when the string holds a card number standing on its own, else 0. */
 int	va_nocard_in_text(const char *s);
 /*
@@ -21,5 +23,10 @@ int	va_nocard_in_text(const char *s);
  * included) holds a card number, else 0. The value is borrowed.
  */
 int	va_nocard_in_json(const json_t *v);
+/*
+ * 1 when any member of the event holds a card number, else 0; the numbers
+ * of the envelope (at, t_ms, turn, proc_ms) are not looked at.
+ */
+int	va_nocard_in_event(const struct va_event *);
 
 #endif
