@@ -2,17 +2,20 @@
  * va-say - text to speech: reply events become speech events.
  *
  * Each reply passes on unchanged and is followed by its speech, sentence
- * by sentence (long sentences phrase by phrase, the first phrase short),
- * each flushed as soon as it is synthesized so the caller hears the first
- * words while the rest is still being made. The reply text is normalised for speech and may hold a
- * small SSML subset (lib/speechtext.c). The embedded engine is flite
+ * by sentence (long sentences phrase by phrase, the first phrase as short
+ * as two words), each flushed as soon as it is synthesized so the caller
+ * hears the first words while the rest is still being made. The reply
+ * text is normalised for speech and may hold a small SSML subset
+ * (lib/speechtext.c). The embedded engine is flite
  * (lib/tts_flite.c, voices slt and kal); --engine openai posts to an
  * OpenAI-compatible /v1/audio/speech (lib/tts_remote.c). Audio is trimmed
  * of the engine's leading and trailing silence, followed by a pause fit
  * for its place (end of sentence, phrase, <break>), encoded as s16le, wav,
  * ogg/opus or 8 kHz mu-law, and sent inline (base64) or as a file. Every
  * synthesized chunk is kept in the sqlite prompt cache, keyed by engine,
- * voice, format, rate and words, so a repeated prompt costs a lookup.
+ * voice, format, rate and words, so a repeated prompt costs a lookup; the
+ * writes wait until the next reply's first audio is out. At debug level
+ * each chunk logs where its time went (diag say_timing).
  * A failure (a remote engine down, a key rejected) becomes an error event
  * answering the reply, and the stream goes on.
  */
@@ -57,9 +60,10 @@ static struct va_opt opts[] = {
 	{ "max-words", 'w', VA_OPT_INT, "10", "N",
 	  "split sentences longer than this at phrase boundaries; 0 never",
 	  0, 1000 },
-	{ "first-words", 0, VA_OPT_INT, "6", "N",
-	  "the first phrase of a reply has at most N words, so it is heard "
-	  "sooner; 0: --max-words", 0, 1000 },
+	{ "first-words", 0, VA_OPT_INT, "4", "N",
+	  "the first phrase of a reply has at most N words (two are enough "
+	  "at a comma or before a number), so it is heard sooner; 0: "
+	  "--max-words", 0, 1000 },
 	{ "pause-ms", 'p', VA_OPT_INT, "250", "MS",
 	  "silence after each sentence (a phrase gets a fifth)", 0, 5000 },
 	{ "url", 'u', VA_OPT_STR, "https://api.openai.com/v1", "URL",
@@ -100,6 +104,8 @@ struct say {
 	struct va_http *http;
 	struct va_tts_remote remote;
 	struct va_store *db;	/* NULL: no cache */
+	struct pending *pend;	/* synthesized, not yet in the cache */
+	size_t	npend, cappend;
 	long	replies;	/* replies answered, for file names */
 };
 
@@ -109,6 +115,14 @@ struct clip {
 	size_t	len;
 	int64_t	dur_ms;
 	int	cached;
+	int64_t	synth_us;	/* in the engine */
+	int64_t	encode_us;	/* resampling and encoding */
+};
+
+/* A prompt waiting for its cache write. */
+struct pending {
+	char	*key;
+	struct clip clip;
 };
 
 /* Samples, growing. */
@@ -258,6 +272,76 @@ cache_put(struct say *s, const char *key, const struct clip *c)
 	free(v);
 }
 
+/*
+ * Cache writes wait: a commit (and now and then a WAL checkpoint, tens of
+ * milliseconds) must not stand between a reply and its first audio, nor
+ * between the last audio of one reply and the first of the next. Prompts
+ * are kept here and written in one transaction once the next reply's
+ * first chunk is out, or at the end; a lookup sees them meanwhile.
+ */
+static int
+pending_get(struct say *s, const char *key, struct clip *out)
+{
+	size_t i;
+
+	for (i = 0; i < s->npend; i++) {
+		if (strcmp(s->pend[i].key, key) != 0)
+			continue;
+		if ((out->buf = malloc(s->pend[i].clip.len + 1)) == NULL)
+			return 0;
+		memcpy(out->buf, s->pend[i].clip.buf, s->pend[i].clip.len);
+		out->len = s->pend[i].clip.len;
+		out->dur_ms = s->pend[i].clip.dur_ms;
+		out->cached = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Keep key and the clip's audio (both taken over) for a later write. */
+static void
+pending_add(struct say *s, char *key, struct clip *c)
+{
+	struct pending *p;
+	size_t cap;
+
+	if (s->npend == s->cappend) {
+		cap = s->cappend ? s->cappend * 2 : 16;
+		if ((p = realloc(s->pend, cap * sizeof(*p))) == NULL) {
+			free(key);
+			free(c->buf);
+			c->buf = NULL;
+			return;
+		}
+		s->pend = p;
+		s->cappend = cap;
+	}
+	s->pend[s->npend].key = key;
+	s->pend[s->npend++].clip = *c;
+	c->buf = NULL;
+}
+
+static void
+pending_write(struct say *s)
+{
+	size_t i;
+	int tx;
+
+	if (s->npend == 0)
+		return;
+	tx = va_store_begin(s->db) == 0;
+	for (i = 0; i < s->npend; i++)
+		cache_put(s, s->pend[i].key, &s->pend[i].clip);
+	if (tx && va_store_commit(s->db) < 0)
+		va_log(VA_WARN, "cache_put", "could not keep %zu prompts in "
+		    "the cache; going on", s->npend);
+	for (i = 0; i < s->npend; i++) {
+		free(s->pend[i].key);
+		free(s->pend[i].clip.buf);
+	}
+	s->npend = 0;
+}
+
 /* Synthesize words at the engine's rate; NULL with *code set on failure. */
 static float *
 engine_synth(struct say *s, const char *words, size_t *n, int *rate,
@@ -295,12 +379,16 @@ synth_chunk(struct say *s, const struct va_speech_chunk *c,
 	float *x, *y;
 	size_t i, n, m, tl;
 	int rate = 0, r, gap;
+	int64_t t0;
 	char last;
 
+	out->synth_us = out->encode_us = 0;
 	for (i = 0; i < c->nparts; i++) {
 		if (c->parts[i].words[0] != '\0') {
+			t0 = va_mono_us();
 			x = engine_synth(s, c->parts[i].words, &n, &r, code,
 			    msg, msglen);
+			out->synth_us += va_mono_us() - t0;
 			if (x == NULL)
 				goto fail;
 			if (rate == 0)
@@ -332,6 +420,7 @@ synth_chunk(struct say *s, const struct va_speech_chunk *c,
 		if (pcm_silence(&p, rate, gap) < 0)
 			goto oom;
 	}
+	t0 = va_mono_us();
 	if (rate != s->rate && p.n > 0) {
 		if ((y = va_resample(p.v, p.n, rate, s->rate, &m)) == NULL)
 			goto oom;
@@ -349,6 +438,7 @@ synth_chunk(struct say *s, const struct va_speech_chunk *c,
 	}
 	out->dur_ms = (int64_t)p.n * 1000 / s->rate;
 	out->cached = 0;
+	out->encode_us = va_mono_us() - t0;
 	free(p.v);
 	return 0;
 oom:
@@ -423,8 +513,9 @@ handle_reply(const struct va_event *ev, void *arg)
 	struct clip clip;
 	const char *code = NULL;
 	char msg[300], *text, *key;
-	int64_t t0;
+	int64_t t0, t_text, t_look, t_out, t_put;
 	size_t i;
+	int hit;
 
 	/* The reply itself goes on first, as it came. */
 	va_out_write(ev->line, ev->len);
@@ -434,16 +525,20 @@ handle_reply(const struct va_event *ev, void *arg)
 		va_emit_error(ev, "bad_reply", "reply without a text string");
 		return 0;
 	}
+	t_text = va_mono_us();
 	if (va_speechtext_plan(text, s->max_words, s->first_words, &plan) < 0)
 		va_die(71, "out_of_memory", "out of memory");
+	t_text = va_mono_us() - t_text;
 	free(text);
 	for (i = 0; i < plan.n; i++) {
 		t0 = va_mono_us();
 		memset(&clip, 0, sizeof(clip));
 		if ((key = cache_key(s, &plan.chunks[i])) == NULL)
 			va_die(71, "out_of_memory", "out of memory");
-		if (!cache_get(s, key, &clip) && synth_chunk(s,
-		    &plan.chunks[i], &clip, &code, msg, sizeof(msg)) < 0) {
+		hit = pending_get(s, key, &clip) || cache_get(s, key, &clip);
+		t_look = va_mono_us() - t0;
+		if (!hit && synth_chunk(s, &plan.chunks[i], &clip, &code, msg,
+		    sizeof(msg)) < 0) {
 			free(key);
 			va_emit_error(ev, code, "sentence %zu: %s", i, msg);
 			break;
@@ -461,11 +556,28 @@ handle_reply(const struct va_event *ev, void *arg)
 		va_emit_end(ev);
 		/*
 		 * The sentence leaves before the next is made, and before
-		 * the cache's commit (an fsync) can hold it back.
+		 * the cache's commit can hold it back.
 		 */
 		va_out_flush();
-		if (!clip.cached)
-			cache_put(s, key, &clip);
+		t_out = va_mono_us();
+		/* The replies before this one, now that it is being heard. */
+		if (i == 0 || s->npend >= 32)
+			pending_write(s);
+		if (!clip.cached && s->db != NULL) {
+			pending_add(s, key, &clip);
+			key = NULL;
+		}
+		t_put = va_mono_us() - t_out;
+		t_out -= t0 + t_look + clip.synth_us + clip.encode_us;
+		/* Where the time went, after the audio is out. */
+		va_log(VA_DEBUG, "say_timing", "reply %ld chunk %zu: %d words, "
+		    "%lld ms of audio%s: text %.2f ms, lookup %.2f ms, synth "
+		    "%.2f ms, encode %.2f ms, out %.2f ms; then cache writes "
+		    "%.2f ms", s->replies, i, plan.chunks[i].words,
+		    (long long)clip.dur_ms, clip.cached ? " (cached)" : "",
+		    i == 0 ? t_text / 1e3 : 0.0, t_look / 1e3,
+		    clip.synth_us / 1e3, clip.encode_us / 1e3, t_out / 1e3,
+		    t_put / 1e3);
 		free(key);
 		free(clip.buf);
 	}
@@ -561,9 +673,11 @@ main(int argc, char **argv)
 	f.arg = &s;
 	f.strict = conf.strict;
 	status = va_filter_run(&f);
+	pending_write(&s);
 
 	va_tts_flite_free(s.flite);
 	va_http_free(s.http);
 	va_store_close(s.db);
+	free(s.pend);
 	return status;
 }

@@ -1290,33 +1290,62 @@ tok_words(const struct tok *t)
 	return w;
 }
 
-/* Where to end the first chunk of a long sentence t[0..n). */
-static size_t
-phrase_end(const struct tok *t, size_t n, int max_words)
+/*
+ * Where a phrase may end when there is no comma or conjunction to end it
+ * at: before a preposition, so "your parcel | for order".
+ */
+static const char *const prepositions[] = { "for", "to", "of", "on", "in",
+	"at", "by", "with", "from", "about", "after", "before", NULL };
+
+static int
+word_before(const struct tok *t, size_t i, size_t n,
+    const char *const *list)
 {
-	size_t i, punct = 0, conj = 0;
-	int words = 0, w;
+	return i + 1 < n && t[i + 1].pause < 0 &&
+	    word_in(t[i + 1].s, t[i + 1].n, list);
+}
+
+/*
+ * Where to end the first chunk of a long sentence t[0..n): the latest
+ * comma (unless it leaves the chunk under half), else before the latest
+ * conjunction, else before the latest preposition, else at the word
+ * limit. A chunk has three words where it can, and none of one or two
+ * words comes before a long glued one. The lead of a reply is cut for
+ * speed instead: two words are enough and the latest comma always wins,
+ * so the limit may fall just before a number read out ("Your order | one
+ * zero two three four").
+ */
+static size_t
+phrase_end(const struct tok *t, size_t n, int max_words, int lead)
+{
+	size_t i, punct = 0, conj = 0, prep = 0;
+	int words = 0, w, least = lead ? 2 : 3;
 
 	for (i = 0; i < n; i++) {
 		if ((w = tok_words(&t[i])) == 0)
 			continue;
-		/* No phrase of one or two words before a long glued one. */
+		/* No phrase too short before a long glued one. */
 		if (words > 0 && words + w > max_words &&
-		    (words >= 3 || words >= max_words))
+		    (words >= least || words >= max_words))
 			break;
 		words += w;
-		if (words >= 3 && ends_phrase(&t[i]))
+		if (words < least)
+			continue;
+		if (ends_phrase(&t[i]))
 			punct = i + 1;
-		if (words >= 3 && i + 1 < n && t[i + 1].pause < 0 &&
-		    word_in(t[i + 1].s, t[i + 1].n, conjunctions))
+		if (word_before(t, i, n, conjunctions))
 			conj = i + 1;
+		if (word_before(t, i, n, prepositions))
+			prep = i + 1;
 	}
 	if (i >= n)
 		return n;
-	if (punct > 0 && punct * 2 >= i)
+	if (punct > 0 && (lead || punct * 2 >= i))
 		return punct;
 	if (conj > 0)
 		return conj;
+	if (prep > 0)
+		return prep;
 	if (punct > 0)
 		return punct;
 	return i;
@@ -1397,7 +1426,8 @@ va_speechtext_plan(const char *text, int max_words, int first_words,
 			if (lim <= 0 || count_words(t + start, end - start) <=
 			    lim)
 				break;
-			cut = phrase_end(t + start, end - start, lim);
+			cut = phrase_end(t + start, end - start, lim,
+			    plan->n == 0 && first_words > 0);
 			if (add_chunk(plan, t + start, cut) < 0)
 				goto out;
 			start += cut;

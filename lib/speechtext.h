@@ -69,13 +69,16 @@ char	*va_speechtext_say_as(const char *interpret, const char *content);
  * Turn reply text (with the SSML subset) into chunks to synthesize one
  * after another: sentences, and sentences of more than max_words words
  * split at phrase boundaries (commas, then before conjunctions), so the
- * first audio can leave early; the first chunk of the text has at most
- * first_words words (0: max_words), since it alone decides how soon the
- * caller hears something. A limit <= 0 never splits a sentence. Amounts,
- * dates, phone numbers and spelled numbers are never split (a long one
- * may make a chunk longer than the limit); a chunk has at least three
- * words where it can. Returns 0 (plan->n may be 0 for text with nothing
- * to say) or -1 on ENOMEM.
+ * first audio can leave early; the first chunk of the text (the lead) has
+ * at most first_words words (0: max_words, cut like any other), since it
+ * alone decides how soon the caller hears something: it ends at the
+ * latest comma, else before a conjunction, else before a preposition,
+ * else at the limit, and may be as short as two words ("Thanks Anna, |
+ * ...", "Your order | one zero ..."). A limit <= 0 never splits a
+ * sentence. Amounts, dates, phone numbers and spelled numbers are never
+ * split (a long one may make a chunk longer than the limit); a chunk
+ * other than the lead has at least three words where it can. Returns 0
+ * (plan->n may be 0 for text with nothing to say) or -1 on ENOMEM.
  */
 int	va_speechtext_plan(const char *text, int max_words, int first_words,
 	    struct va_speech_plan *plan);

@@ -9,6 +9,7 @@ load helpers
 @test "va-say: SSML break and say-as" { run_case va-say ssml; }
 @test "va-say: numbers, money, dates, codes, phones" { run_case va-say normalize; }
 @test "va-say: long sentence split into phrases" { run_case va-say phrases; }
+@test "va-say: the first phrase of a reply cut short" { run_case va-say lead; }
 @test "va-say: --max-words 0 --first-words 0 keep sentences whole" { run_case va-say no-split; }
 @test "va-say: mu-law for telephony" { run_case va-say mulaw; }
 @test "va-say: wav at 8 kHz" { run_case va-say wav; }
@@ -125,6 +126,57 @@ teardown() {
 	# and --no-cache neither reads nor writes
 	reply "Goodbye." | va va-say --db "$db" --no-cache |
 	    jq -e 'select(.type == "speech") | .cached == false'
+}
+
+# Cache writes wait for the next reply's first audio (or the end): none
+# stands between a reply and its first speech, and a prompt repeated
+# meanwhile is still served from memory.
+@test "va-say: prompt cache written after the next reply's first audio" {
+	db=$BATS_TEST_TMPDIR/defer.db
+	fifo=$BATS_TEST_TMPDIR/in
+	out=$BATS_TEST_TMPDIR/out
+	mkfifo "$fifo"
+	va va-say --db "$db" <"$fifo" >"$out" &
+	pid=$!
+	exec 7>"$fifo"
+	reply "Goodbye." c1 >&7
+	for _ in $(seq 1 200); do
+		grep -q '"call":"c1".*"last":true' "$out" && break
+		sleep 0.05
+	done
+	n1=$(sqlite3 "$db" "SELECT count(*) FROM cache_entries WHERE ns = 'tts'")
+	reply "Your order has shipped. Thanks again. Thanks again." c2 >&7
+	for _ in $(seq 1 200); do
+		grep -q '"call":"c2".*"last":true' "$out" && break
+		sleep 0.05
+	done
+	n2=$(sqlite3 "$db" "SELECT count(*) FROM cache_entries WHERE ns = 'tts'")
+	exec 7>&-
+	wait "$pid"
+	n3=$(sqlite3 "$db" "SELECT count(*) FROM cache_entries WHERE ns = 'tts'")
+	echo "entries: $n1 $n2 $n3"
+	[ "$n1" -eq 0 ]		# c1's prompt not yet written
+	[ "$n2" -eq 1 ]		# c1's, once c2's first sentence was out
+	[ "$n3" -eq 3 ]		# the rest of c2 at the end ("Thanks again." once)
+	jq -e -s '[.[] | select(.type == "speech") | [.call, .cached]] ==
+	    [["c1", false], ["c2", false], ["c2", false], ["c2", true]]' "$out"
+}
+
+# At debug level each chunk says where its time went.
+@test "va-say: say_timing at debug level" {
+	reply "Thanks Anna, your refund is on its way. Goodbye." |
+	    VA_LOG_LEVEL=debug va va-say --no-cache >"$BATS_TEST_TMPDIR/out" \
+	    2>"$BATS_TEST_TMPDIR/err"
+	n=$(jq -s '[.[] | select(.type == "speech")] | length' "$BATS_TEST_TMPDIR/out")
+	[ "$n" -eq 3 ]
+	jq -e -s --argjson n "$n" '[.[] | select(.diag == "say_timing") |
+	    .msg | test("^reply 1 chunk [0-9]+: [0-9]+ words, [0-9]+ ms of audio: "
+	    + "text [0-9.]+ ms, lookup [0-9.]+ ms, synth [0-9.]+ ms, encode "
+	    + "[0-9.]+ ms, out [0-9.]+ ms; then cache writes [0-9.]+ ms$")] |
+	    length == $n and all' "$BATS_TEST_TMPDIR/err"
+	# and nothing at the default level
+	reply "Goodbye." | va va-say --no-cache 2>&1 >/dev/null |
+	    { ! grep -q say_timing; }
 }
 
 # The speech leaves before the input ends.

@@ -200,11 +200,35 @@ main(void)
 	norm("No. 5 is here. No.", "number five is here. No.");
 	norm("No. That is all.", "No. That is all.");
 
-	/* The first chunk may be shorter; numbers spelled stay whole. */
+	/*
+	 * The first chunk (the lead) is cut short: two words are enough,
+	 * before a number read out, at a comma, a conjunction or a
+	 * preposition; numbers spelled stay whole.
+	 */
 	plan2("Your order 10234 shipped yesterday and should arrive on "
 	    "Friday, March 5, before noon today.", 10, 6,
-	    "Your order one zero two three four | shipped yesterday and should "
-	    "arrive on Friday, March fifth, | before noon today.");
+	    "Your order | one zero two three four shipped yesterday | "
+	    "and should arrive on Friday, March fifth, before noon today.");
+	plan2("Thanks Anna, I found order 17919; it is on its way.", 10, 4,
+	    "Thanks Anna, | I found order one seven nine one nine; | "
+	    "it is on its way.");
+	plan2("Dana, your parcel for order 33757 is out for delivery.", 10, 4,
+	    "Dana, your parcel | for order three three seven five seven is "
+	    "out | for delivery.");
+	plan2("We looked and the refund is on its way to you.", 10, 4,
+	    "We looked | and the refund is on its way to you.");
+	plan2("I have opened ticket 41676 for you.", 10, 4,
+	    "I have opened ticket | four one six seven six for you.");
+	/* Never a lead of one word, and a short sentence stays whole. */
+	plan2("Hi, your refund of twelve dollars is on its way.", 10, 4,
+	    "Hi, your refund | of twelve dollars is on its way.");
+	plan2("Your order shipped today.", 10, 4,
+	    "Your order shipped today.");
+	/* --first-words 0: the first chunk is cut like any other. */
+	plan2("Your order 10234 shipped yesterday and should arrive on "
+	    "Friday, March 5, before noon today.", 10, 0,
+	    "Your order one zero two three four shipped yesterday | "
+	    "and should arrive on Friday, March fifth, before noon today.");
 	plan2("Thanks. Your parcel is out for delivery and arrives by five "
 	    "today.", 10, 2,
 	    "Thanks. | Your parcel is out for delivery | and arrives by five "
