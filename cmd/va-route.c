@@ -91,6 +91,8 @@ static struct va_opt opts[] = {
 	  "least bm25 score of a knowledge-base answer", 0, 0 },
 	{ "kb-min-cover", 0, VA_OPT_STR, "0.6", "X",
 	  "least share of the question's words an answer must hold", 0, 0 },
+	{ "wait-result", 0, VA_OPT_INT, "0", "MS",
+	  "wait this long for the answer to a lookup a slot needs", 0, 60000 },
 	{ NULL, 0, 0, NULL, NULL, NULL, 0, 0 }
 };
 
@@ -121,6 +123,7 @@ struct cfg {
 	int64_t	low_turns, reprompts, request_person, refund_limit;
 	int	auto_refund;
 	int64_t	negative_turns, repeat_turns, max_call_ms, backend_down;
+	int64_t	wait_result;
 	json_t	*restricted_intents;	/* arrays of strings */
 	json_t	*restricted_words;
 	json_t	*negative_words;
@@ -142,6 +145,7 @@ struct turn {
 };
 
 static int handoff(struct turn *, const char *reason);
+static int check_pending(struct turn *);
 static void run_state(struct turn *, const char *name, int confirmed);
 
 /* ---- small helpers ---- */
@@ -383,9 +387,12 @@ path_get(const json_t *root, const char *path)
 	    NULL;
 }
 
-/* Fill a slot from a tool's result already in the store. */
+/*
+ * Fill a slot from a tool's result already in the store: the result under
+ * key, or (key NULL) the newest one for the from_result purpose.
+ */
 static void
-slot_from_result(struct turn *t, const json_t *slot)
+slot_from_result(struct turn *t, const json_t *slot, const char *key_arg)
 {
 	const json_t *fr = json_object_get(slot, "from_result");
 	struct va_result_rec r;
@@ -396,8 +403,11 @@ slot_from_result(struct turn *t, const json_t *slot)
 
 	if (fr == NULL)
 		return;
-	key_for(t->s, json_string_value(json_object_get(fr, "purpose")), key,
-	    sizeof(key));
+	if (key_arg != NULL)
+		snprintf(key, sizeof(key), "%s", key_arg);
+	else
+		key_for(t->s, json_string_value(json_object_get(fr, "purpose")),
+		    key, sizeof(key));
 	if (va_callstate_get_result(t->cfg->st, t->s->call, key, &r) != 1)
 		return;
 	data = r.data != NULL ? json_loads(r.data, 0, NULL) : NULL;
@@ -595,27 +605,35 @@ param(struct turn *t, const json_t *v, json_t *names)
 	}
 }
 
-/*
- * Emit an action for a flow action object. The key is one per call and
- * purpose; a second request for the same purpose with other parameters
- * gets <call>:<purpose>-2 and so on, the same parameters the same key.
- */
-static void
-emit_action(struct turn *t, const json_t *act)
+/* The parameters of a flow action object, slots filled in (an object). */
+static json_t *
+action_params(struct turn *t, const json_t *act, json_t *names)
 {
-	const char *purpose = json_string_value(json_object_get(act,
-	    "purpose"));
-	json_t *params, *names, *used, *p;
-	char key[512];
-	size_t i, n;
-	int reuse = 0;
+	json_t *params;
 
-	names = json_array();
 	params = param(t, json_object_get(act, "params"), names);
 	if (!json_is_object(params)) {
 		json_decref(params);
 		params = json_object();
 	}
+	return params;
+}
+
+/*
+ * The key of an action for purpose with these parameters. The key is one
+ * per call and purpose; a second request for the same purpose with other
+ * parameters gets <call>:<purpose>-2 and so on, the same parameters the
+ * same key. With note set a new one is remembered. Returns whether the
+ * same parameters were sent before.
+ */
+static int
+action_key(struct turn *t, const char *purpose, json_t *params, int note,
+    char *key, size_t keysz)
+{
+	json_t *used, *p;
+	size_t i, n;
+	int reuse = 0;
+
 	if ((used = json_object_get(t->s->keys, purpose)) == NULL) {
 		used = json_array();
 		json_object_set_new(t->s->keys, purpose, used);
@@ -627,13 +645,29 @@ emit_action(struct turn *t, const json_t *act)
 			reuse = 1;
 			break;
 		}
-	if (!reuse)
+	if (!reuse && note)
 		json_array_append(used, params);
 	if (n == 0)
-		snprintf(key, sizeof(key), "%s:%s", t->s->call, purpose);
+		snprintf(key, keysz, "%s:%s", t->s->call, purpose);
 	else
-		snprintf(key, sizeof(key), "%s:%s-%zu", t->s->call, purpose,
-		    n + 1);
+		snprintf(key, keysz, "%s:%s-%zu", t->s->call, purpose, n + 1);
+	return reuse;
+}
+
+/*
+ * Emit an action for a flow action object and note it as waiting for its
+ * result; its key goes to key.
+ */
+static void
+emit_action(struct turn *t, const json_t *act, char *key, size_t keysz)
+{
+	const char *purpose = json_string_value(json_object_get(act,
+	    "purpose"));
+	json_t *params, *names;
+
+	names = json_array();
+	params = action_params(t, act, names);
+	action_key(t, purpose, params, 1, key, keysz);
 	va_emit_begin("action", t->ev);
 	va_emit_str("tool", json_string_value(json_object_get(act, "tool")));
 	va_emit_str("op", json_string_value(json_object_get(act, "op")));
@@ -644,6 +678,117 @@ emit_action(struct turn *t, const json_t *act)
 	json_array_append_new(t->s->pending, json_pack("{s:s, s:s, s:o}",
 	    "key", key, "purpose", purpose, "slots", names));
 	json_decref(params);
+}
+
+/*
+ * Wait up to --wait-result for the result of key. The tool runs after
+ * this stage in the pipeline: the action must be out, and the store free
+ * for the tool to write, before anything can come back; so the session is
+ * saved and the transaction ended while waiting. 1 when the result came.
+ */
+static int
+wait_result(struct turn *t, const char *key)
+{
+	struct cfg *c = t->cfg;
+	struct va_result_rec r;
+	int64_t waited = 0;
+	int rc;
+
+	if (c->wait_result <= 0)
+		return 0;
+	if (va_session_save(c->st, t->s) == -1 ||
+	    va_store_commit(c->st) == -1)
+		return 0;
+	va_out_flush();
+	for (;;) {
+		rc = va_callstate_get_result(c->st, t->s->call, key, &r);
+		if (rc == 1)
+			va_result_rec_free(&r);
+		if (rc != 0 || waited >= c->wait_result)
+			break;
+		va_sleep_ms(5);
+		waited += 5;
+	}
+	if (va_store_begin(c->st) == -1)
+		va_emit_error(t->ev, "store", "the store is not available");
+	va_log(VA_DEBUG, "wait_result", "call %s: %s %s after %lld ms",
+	    t->s->call, key, rc == 1 ? "came" : "did not come",
+	    (long long)waited);
+	return rc == 1;
+}
+
+/*
+ * A slot's from_result lookup, when every slot its parameters name is
+ * filled: the action object (new, with the from_result purpose), or NULL.
+ */
+static json_t *
+lookup_action(struct turn *t, const json_t *slot)
+{
+	const json_t *fr = json_object_get(slot, "from_result");
+	const json_t *lk = json_object_get(fr, "lookup");
+	json_t *names, *params, *n, *act;
+	size_t i;
+	int ready = 1;
+
+	if (lk == NULL)
+		return NULL;
+	names = json_array();
+	params = action_params(t, lk, names);
+	json_array_foreach(names, i, n)
+		if (slot_value(t->s, json_string_value(n)) == NULL)
+			ready = 0;
+	json_decref(params);
+	json_decref(names);
+	if (!ready)
+		return NULL;
+	act = json_deep_copy(lk);
+	json_object_set(act, "purpose", json_object_get(fr, "purpose"));
+	return act;
+}
+
+/*
+ * Fill a slot through its from_result lookup: send the lookup, wait for
+ * the answer and take the slot from it. 0 when the slot is filled, 1 when
+ * it is not (no answer in time, or one without the value: the lookup's
+ * own reply tells the caller why), 2 when a tool handed the call off. The
+ * same lookup answered before without the value is sent again, not waited
+ * for, so that the caller hears its answer again.
+ */
+static int
+lookup(struct turn *t, const json_t *slot, const json_t *act)
+{
+	const char *purpose = json_string_value(json_object_get(act,
+	    "purpose"));
+	const char *name = json_string_value(json_object_get(slot, "name"));
+	struct va_result_rec r;
+	json_t *params, *names;
+	char key[512];
+	int have = 0;
+
+	names = json_array();
+	params = action_params(t, act, names);
+	if (action_key(t, purpose, params, 0, key, sizeof(key)) &&
+	    va_callstate_get_result(t->cfg->st, t->s->call, key, &r) == 1) {
+		va_result_rec_free(&r);
+		have = 1;
+	}
+	json_decref(params);
+	json_decref(names);
+	if (have) {
+		slot_from_result(t, slot, key);
+		if (slot_value(t->s, name) != NULL)
+			return 0;
+		emit_action(t, act, key, sizeof(key));
+		return 1;
+	}
+	emit_action(t, act, key, sizeof(key));
+	if ((have = wait_result(t, key)) && check_pending(t)) {
+		handoff(t, "tool_handoff");
+		return 2;
+	}
+	if (have)
+		slot_from_result(t, slot, key);
+	return slot_value(t->s, name) != NULL ? 0 : 1;
 }
 
 /* ---- the rules ---- */
@@ -828,23 +973,52 @@ over_refund_limit(struct turn *t)
 	    t->cfg->refund_limit;
 }
 
-/* Is the turn an answer to the question awaited (so not "low")? */
+static const json_t *
+find_slot(const json_t *st, const char *name)
+{
+	const json_t *slot;
+	size_t i;
+
+	json_array_foreach(json_object_get(st, "slots"), i, slot)
+		if (streq(json_string_value(json_object_get(slot, "name")),
+		    name))
+			return slot;
+	return NULL;
+}
+
+/* Does the turn hold an entity that fills one of the state's slots? */
+static int
+fills_slot(const struct turn *t, const json_t *st)
+{
+	const json_t *slot;
+	size_t i;
+
+	json_array_foreach(json_object_get(st, "slots"), i, slot)
+		if (turn_entity(t, json_string_value(json_object_get(slot,
+		    "entity"))) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * Is the turn an answer to the question awaited (so not "low")? A slot
+ * question is answered by an entity for any slot of the state (asked for
+ * a tracking number, the caller may give the order's number), a read-back
+ * by the slot's own entity (a correction).
+ */
 static int
 answers_await(struct turn *t)
 {
 	const json_t *st, *slot;
-	size_t i;
 
-	if (!has_prefix(t->s->await, "slot:") &&
-	    !has_prefix(t->s->await, "confirm_slot:"))
-		return 0;
 	st = va_flow_state(t->cfg->flow, t->s->state);
-	json_array_foreach(json_object_get(st, "slots"), i, slot)
-		if (streq(strchr(t->s->await, ':') + 1,
-		    json_string_value(json_object_get(slot, "name"))))
-			return turn_entity(t, json_string_value(
-			    json_object_get(slot, "entity"))) != NULL;
-	return 0;
+	if (has_prefix(t->s->await, "slot:"))
+		return fills_slot(t, st);
+	if (!has_prefix(t->s->await, "confirm_slot:"))
+		return 0;
+	slot = find_slot(st, t->s->await + strlen("confirm_slot:"));
+	return slot != NULL && turn_entity(t, json_string_value(
+	    json_object_get(slot, "entity"))) != NULL;
 }
 
 /*
@@ -937,19 +1111,6 @@ escalate(struct turn *t)
 
 /* ---- the flow ---- */
 
-static const json_t *
-find_slot(const json_t *st, const char *name)
-{
-	const json_t *slot;
-	size_t i;
-
-	json_array_foreach(json_object_get(st, "slots"), i, slot)
-		if (streq(json_string_value(json_object_get(slot, "name")),
-		    name))
-			return slot;
-	return NULL;
-}
-
 /* Ask again, or after too many tries offer a person (no dead end). */
 static void
 reprompt(struct turn *t, const char *id, const char *expect)
@@ -996,13 +1157,19 @@ knowledge(struct turn *t, const json_t *st)
 		va_kb_hit_free(&hits[i]);
 }
 
-/* Fill the state's slots; 0 when all are there, 1 when a question went out. */
+/*
+ * Fill the state's slots: 0 when all are there, 1 when a question went
+ * out, 2 when a lookup left a slot empty (the state ends without its
+ * action), 3 when the call was handed off.
+ */
 static int
 collect(struct turn *t, const json_t *st)
 {
 	const json_t *slot, *e;
 	const char *name;
+	json_t *act;
 	size_t i;
+	int rc;
 
 	json_array_foreach(json_object_get(st, "slots"), i, slot) {
 		name = json_string_value(json_object_get(slot, "name"));
@@ -1011,7 +1178,14 @@ collect(struct turn *t, const json_t *st)
 		if (e != NULL)
 			slot_set(t->s, name, e, json_object_get(e, "value"));
 		if (slot_value(t->s, name) == NULL)
-			slot_from_result(t, slot);
+			slot_from_result(t, slot, NULL);
+		if (slot_value(t->s, name) == NULL &&
+		    (act = lookup_action(t, slot)) != NULL) {
+			rc = lookup(t, slot, act);
+			json_decref(act);
+			if (rc != 0)
+				return rc + 1;
+		}
 		if (slot_value(t->s, name) == NULL) {
 			if (json_is_true(json_object_get(slot, "optional")))
 				continue;
@@ -1033,6 +1207,30 @@ collect(struct turn *t, const json_t *st)
 	return 0;
 }
 
+/* A state is done (with its action, or without): say and move on. */
+static void
+finish(struct turn *t, const json_t *st, const char *name, int act)
+{
+	struct va_session *s = t->s;
+	const char *next;
+	char key[512];
+	int final;
+
+	if (act && json_object_get(st, "action") != NULL)
+		emit_action(t, json_object_get(st, "action"), key,
+		    sizeof(key));
+	next = va_flow_str(st, "next");
+	final = json_is_true(json_object_get(st, "final"));
+	snprintf(s->state, sizeof(s->state), "%s", final ? name :
+	    next != NULL ? next : va_flow_start(t->cfg->flow));
+	s->reprompts = 0;
+	if (va_flow_str(st, "say") != NULL)
+		reply(t, va_flow_str(st, "say"), NULL, NULL,
+		    va_flow_str(st, "expect"), final);
+	if (final)
+		end_call(t, "contained", name);
+}
+
 /*
  * Do what state name says, as far as it can go this turn: collect the
  * slots, ask for confirmation (unless confirmed), then the built-in or
@@ -1043,9 +1241,9 @@ run_state(struct turn *t, const char *state, int confirmed)
 {
 	const json_t *st = va_flow_state(t->cfg->flow, state);
 	struct va_session *s = t->s;
-	const char *d, *next;
+	const char *d;
 	char name[64];
-	int final;
+	int rc;
 
 	if (st == NULL) {
 		va_emit_error(t->ev, "flow_state", "no state %s", state);
@@ -1054,7 +1252,9 @@ run_state(struct turn *t, const char *state, int confirmed)
 	snprintf(name, sizeof(name), "%s", state);
 	snprintf(s->state, sizeof(s->state), "%s", name);
 	s->await[0] = '\0';
-	if (collect(t, st))
+	if ((rc = collect(t, st)) == 2)
+		finish(t, st, name, 0);
+	if (rc != 0)
 		return;
 	d = va_flow_str(st, "do");
 	if (streq(d, "kb")) {
@@ -1078,18 +1278,7 @@ run_state(struct turn *t, const char *state, int confirmed)
 		reply(t, va_flow_str(st, "confirm"), NULL, NULL, "yesno", 0);
 		return;
 	}
-	if (json_object_get(st, "action") != NULL)
-		emit_action(t, json_object_get(st, "action"));
-	next = va_flow_str(st, "next");
-	final = json_is_true(json_object_get(st, "final"));
-	snprintf(s->state, sizeof(s->state), "%s", final ? name :
-	    next != NULL ? next : va_flow_start(t->cfg->flow));
-	s->reprompts = 0;
-	if (va_flow_str(st, "say") != NULL)
-		reply(t, va_flow_str(st, "say"), NULL, NULL,
-		    va_flow_str(st, "expect"), final);
-	if (final)
-		end_call(t, "contained", name);
+	finish(t, st, name, 1);
 }
 
 static void
@@ -1144,7 +1333,8 @@ dispatch(struct turn *t)
 		slot = find_slot(st, name);
 		e = slot != NULL ? turn_entity(t, json_string_value(
 		    json_object_get(slot, "entity"))) : NULL;
-		if (e != NULL) {
+		if (e != NULL || fills_slot(t, st)) {
+			/* An answer stays, whatever intent it was taken for. */
 			s->reprompts = 0;
 			run_state(t, s->state, 0);
 		} else if ((to = new_topic(t)) != NULL)
@@ -1588,6 +1778,7 @@ setup(struct cfg *c, int need_tmpl, int need_flow)
 	c->repeat_turns = va_conf_int(&conf, "repeat-turns");
 	c->max_call_ms = va_conf_int(&conf, "max-call-ms");
 	c->backend_down = va_conf_int(&conf, "backend-down");
+	c->wait_result = va_conf_int(&conf, "wait-result");
 
 	if (!need_tmpl)
 		goto store;

@@ -34,6 +34,8 @@ static const char *const state_keys[] = { "say", "expect", "slots",
 static const char *const slot_keys[] = { "name", "entity", "ask", "reask",
 	"expect", "confirm", "optional", "from_result", NULL };
 static const char *const from_keys[] = { "purpose", "paths", "attrs",
+	"lookup", NULL };
+static const char *const lookup_keys[] = { "tool", "op", "params", "reply",
 	NULL };
 static const char *const action_keys[] = { "tool", "op", "purpose",
 	"params", "reply", NULL };
@@ -118,6 +120,25 @@ expect_ref(struct check *c, const char *where, const char *e)
 		bad(c, where, "unknown expectation \"%s\"", e);
 }
 
+/* An action sent to get a from_result (its purpose is the result's). */
+static void
+check_lookup(struct check *c, const char *where, json_t *lk)
+{
+	json_t *v;
+
+	if (!json_is_object(lk)) {
+		bad(c, where, "%s", "\"lookup\" is not an object");
+		return;
+	}
+	keys(c, where, lk, lookup_keys);
+	str(c, where, lk, "tool", 1);
+	str(c, where, lk, "op", 1);
+	if ((v = json_object_get(lk, "params")) != NULL && !json_is_object(v))
+		bad(c, where, "%s", "\"params\" is not an object");
+	if ((v = json_object_get(lk, "reply")) != NULL && !json_is_boolean(v))
+		bad(c, where, "%s", "\"reply\" is not true or false");
+}
+
 static void
 check_slot(struct check *c, const char *where, json_t *slot)
 {
@@ -145,6 +166,9 @@ check_slot(struct check *c, const char *where, json_t *slot)
 			if (json_object_get(fr, "attrs") != NULL &&
 			    !json_is_object(json_object_get(fr, "attrs")))
 				bad(c, where, "%s", "\"attrs\" is not an object");
+			if (json_object_get(fr, "lookup") != NULL)
+				check_lookup(c, where, json_object_get(fr,
+				    "lookup"));
 		}
 	}
 }

@@ -3,7 +3,8 @@
  *
  * A flow is a set of named states. Each caller intent leads to a state
  * (the current state's "on" map first, then the flow's "intents" map, then
- * its "fallback"); a state collects its slots (asking, reading back and
+ * its "fallback"); a state collects its slots (from the turn, from an
+ * earlier result or a lookup sent for it, or by asking; reading back and
  * confirming as told), asks for confirmation before an action that changes
  * something, emits its action or runs a built-in ("kb", "handoff",
  * "refund"), says its "say" template and moves to "next". va_flow_load()

@@ -34,6 +34,8 @@ run_stages() {
 @test "va-route: tracking with a valid tracking number" { run_case va-route tracking; }
 @test "va-route: tracking asks for the number" { run_case va-route tracking-ask; }
 @test "va-route: tracking number taken from the order's result" { run_case va-route tracking-from-order; }
+@test "va-route: tracking by the order's number: lookup now, track when it is in" { run_case va-route tracking-by-order; }
+@test "va-route: a slot answer taken for another request stays" { run_case va-route tracking-answer-low; }
 @test "va-route: refund becomes a ticket for a person" { run_case va-route refund-ticket; }
 @test "va-route: refund through va-pay after confirmation" { run_case va-route refund-auto; }
 @test "va-route: cancel order after confirmation" { run_case va-route cancel-order; }
@@ -186,4 +188,48 @@ setup() {
 	[ "$(cat "$BATS_TEST_TMPDIR/a")" = "That's order <say-as interpret-as=\"digits\">10234</say-as>. Is that right?" ]
 	va va-route --db "$DB" kb index "$TOP/data/route/kb"
 	[ "$(va va-route --db "$DB" kb query 'do you ship to Canada' | head -n 1 | jq -r .title)" = "Shipping and delivery: Countries we ship to" ]
+}
+
+# by_order NUMBER: the tracking-by-order call up to the caller's yes, with
+# the order number NUMBER, through va-route waiting for the lookups and
+# va-order answering them from the demo shop in the same store.
+by_order() {
+	"$VA_BIN/va-order" import --db "$DB" "$TOP/data/demo/orders.json" 2>/dev/null
+	sed -n 1,4p "$TESTDATA/va-route/tracking-by-order/input" | sed "s/10235/$1/g" |
+	    VA_DATA_DIR=$TOP/data va va-route --db "$DB" --wait-result 5000 |
+	    "$VA_BIN/va-order" --db "$DB" >"$BATS_TEST_TMPDIR/out"
+}
+
+@test "va-route: --wait-result: the order's answer comes in the turn, the track goes out" {
+	by_order 10235
+	# va-order took the lookup: its answer, then the track with the
+	# order's tracking number, in the caller's turn
+	jq -e -s 'map(select(.type == "action" or .type == "result") |
+	    [.turn, .type, .tool, .params.number // .status]) ==
+	    [[3, "result", "order", "ok"], [3, "action", "track", "986578788855"]]' \
+	    "$BATS_TEST_TMPDIR/out"
+	jq -e -s 'map(select(.type == "action" and .tool == "track"))[0].params.carrier == "FedEx"' \
+	    "$BATS_TEST_TMPDIR/out"
+	jq -e -s 'map(select(.type == "reply" and .by == "va-route"))[-1] |
+	    .state == "main" and (.text | test("anything else"))' "$BATS_TEST_TMPDIR/out"
+}
+
+@test "va-route: --wait-result: an order not found ends the request without a track" {
+	by_order 99999
+	jq -e -s 'map(select(.type == "result") | .status) == ["not_found"] and
+	    map(select(.type == "action")) == []' "$BATS_TEST_TMPDIR/out"
+	# the wrong number is forgotten, so the next request asks again
+	va va-route --db "$DB" show c1 | jq -e '.slots | has("order_number") | not'
+}
+
+@test "va-route: --wait-result: an order not shipped has no track; asked again, its answer again" {
+	"$VA_BIN/va-order" import --db "$DB" "$TOP/data/demo/orders.json" 2>/dev/null
+	sed -n '1,4p;6p' "$TESTDATA/va-route/tracking-by-order/input" | sed s/10235/10236/g |
+	    VA_DATA_DIR=$TOP/data va va-route --db "$DB" --wait-result 5000 |
+	    "$VA_BIN/va-order" --db "$DB" >"$BATS_TEST_TMPDIR/out"
+	jq -e -s 'map(select(.type == "action")) == [] and
+	    map(select(.type == "result") | [.turn, .tool, .status]) ==
+	    [[3, "order", "ok"], [4, "order", "ok"]] and
+	    (map(select(.type == "reply" and .by == "va-order") | .turn) == [3, 4])' \
+	    "$BATS_TEST_TMPDIR/out"
 }
