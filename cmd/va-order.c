@@ -15,11 +15,19 @@
  * (lib/shop.c); a backend that is down is an honest "unavailable" result,
  * never a dead pipeline. Params holding a payment card number are refused
  * with an error event and nothing is stored.
+ *
+ * With --concurrency N above 1, up to N remote lookups run at once over
+ * one curl multi handle (lib/shop.c's runner): cache hits and the local
+ * store are answered at once, a lookup waiting on a slow shop holds back
+ * only the later events of its own call, and answers may come out of
+ * input order across calls, never within one.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "callstate.h"
 #include "clock.h"
@@ -57,6 +65,9 @@ static struct va_opt opts[] = {
 	  "consecutive failures that open a store's breaker", 1, 1000 },
 	{ "breaker-cooldown-ms", 0, VA_OPT_INT, "30000", "MS",
 	  "how long an open breaker fails fast", 1, 86400000 },
+	{ "concurrency", 'j', VA_OPT_INT, "1", "N",
+	  "lookups in flight at once (answers may then come out of order "
+	  "across calls)", 1, 10000 },
 	{ NULL, 0, 0, NULL, NULL, NULL, 0, 0 }
 };
 
@@ -74,6 +85,8 @@ struct state {
 	struct va_shops *shops;
 	struct va_store *db;
 	enum va_say_mode say;
+	struct va_shop_runner *runner;	/* with --concurrency above 1 */
+	int	concurrency;
 };
 
 /* Params */
@@ -162,14 +175,27 @@ log_failure(const struct va_shop *s, const struct va_shop_answer *a)
 		    a->reason, a->detail);
 }
 
-/* When the action being answered was read (va_mono_us), for proc_ms. */
-static int64_t action_read_us;
+/*
+ * What this stage added: the time since the action was read (va_mono_us,
+ * which stands still under VA_FIXED_CLOCK), less the time its requests
+ * took at the shop.
+ */
+static int64_t
+proc_ms(const struct va_shop_answer *a, int64_t read_us)
+{
+	int64_t ms;
+
+	if (va_clock_fixed())
+		return 0;
+	ms = (va_mono_us() - read_us) / 1000 - a->backend_ms;
+	return ms > 0 ? ms : 0;
+}
 
 /* Write the result (and reply) and record the result; 0 or -1. */
 static int
 answer(struct state *st, const struct va_event *ev, const char *key,
     const struct va_shop *s, const struct va_shop_answer *a,
-    const struct va_shop_query *q)
+    const struct va_shop_query *q, int64_t read_us)
 {
 	struct va_result_rec rec = { 0 };
 	const char *status = status_name(a->status), *by;
@@ -203,7 +229,7 @@ answer(struct state *st, const struct va_event *ev, const char *key,
 	va_emit_str("say", say);
 	va_emit_bool("cached", a->cached);
 	va_emit_str("backend", s != NULL ? s->backend->name : NULL);
-	va_emit_int("proc_ms", (va_mono_us() - action_read_us) / 1000);
+	va_emit_int("proc_ms", proc_ms(a, read_us));
 	va_emit_end(ev);
 	if (va_event_bool(ev, "reply", 1)) {
 		va_emit_begin("reply", ev);
@@ -225,6 +251,8 @@ answer(struct state *st, const struct va_event *ev, const char *key,
 		rec.data = text;
 		rec.say = say;
 		rec.at = va_clock_ms();
+		if (st->runner != NULL)
+			va_shop_txn(st->runner);
 		rc = va_callstate_put_result(st->db, call,
 		    key != NULL ? key : "order", &rec);
 		free(text);
@@ -235,81 +263,457 @@ answer(struct state *st, const struct va_event *ev, const char *key,
 	return rc;
 }
 
-/* Look up one action's order and answer it. */
+/* The query in params; the buffers hold integers written out. */
 static void
-lookup(struct state *st, const struct va_event *ev, const char *key,
-    const json_t *params)
+query_of(const json_t *params, struct va_shop_query *q, char *nbuf,
+    char *pbuf, size_t cap)
 {
-	struct va_shop_query q = { 0 };
-	struct va_shop_answer a;
-	struct va_shop *s;
-	char nbuf[32], pbuf[32], *call;
-	const char *store;
+	memset(q, 0, sizeof(*q));
+	q->number = param(params, "number", nbuf, cap);
+	q->phone = param(params, "phone", pbuf, cap);
+	q->email = param(params, "email", NULL, 0);
+}
 
-	q.number = param(params, "number", nbuf, sizeof(nbuf));
-	q.phone = param(params, "phone", pbuf, sizeof(pbuf));
-	q.email = param(params, "email", NULL, 0);
-	store = param(params, "store", NULL, 0);
-	call = va_event_str(ev, "call");
+/*
+ * The store for the action; NULL with a filled (a "no store" answer)
+ * when params name a store that is not configured.
+ */
+static struct va_shop *
+route(struct state *st, const struct va_event *ev, const json_t *params,
+    struct va_shop_answer *a)
+{
+	struct va_shop *s;
+	const char *store = param(params, "store", NULL, 0);
+	char *call = va_event_str(ev, "call");
+
 	s = va_shops_route(st->shops, store, call);
 	free(call);
 	if (s == NULL) {
-		memset(&a, 0, sizeof(a));
-		va_order_init(&a.order);
-		va_shop_fail(&a, VA_SHOP_INVALID, "no_store", "no store %s",
+		memset(a, 0, sizeof(*a));
+		va_order_init(&a->order);
+		va_shop_fail(a, VA_SHOP_INVALID, "no_store", "no store %s",
 		    store);
 		va_log(VA_WARN, "no_store", "line %ld: no store named %s",
 		    ev->lineno, store);
-	} else if (va_shop_lookup(s, &q, &a) == -1)
-		va_die(71, "out_of_memory", "out of memory");
-	else
-		log_failure(s, &a);
-	if (answer(st, ev, key, s, &a, &q) == -1)
+	}
+	return s;
+}
+
+/* Write the answer to the action ev (params its params). */
+static void
+respond(struct state *st, const struct va_event *ev, const json_t *params,
+    const struct va_shop *s, const struct va_shop_answer *a,
+    int64_t read_us)
+{
+	struct va_shop_query q;
+	char nbuf[32], pbuf[32], *key = va_event_str(ev, "key");
+
+	query_of(params, &q, nbuf, pbuf, sizeof(nbuf));
+	if (answer(st, ev, key, s, a, &q, read_us) == -1)
 		va_emit_error(ev, "store_error",
 		    "the result could not be recorded in the store");
+	free(key);
+}
+
+/* Look up one action's order and answer it. */
+static void
+lookup(struct state *st, const struct va_event *ev, const json_t *params,
+    int64_t read_us)
+{
+	struct va_shop_query q;
+	struct va_shop_answer a;
+	struct va_shop *s;
+	char nbuf[32], pbuf[32];
+
+	query_of(params, &q, nbuf, pbuf, sizeof(nbuf));
+	if ((s = route(st, ev, params, &a)) != NULL) {
+		if (va_shop_lookup(s, &q, &a) == -1)
+			va_die(71, "out_of_memory", "out of memory");
+		log_failure(s, &a);
+	}
+	respond(st, ev, params, s, &a, read_us);
 	va_shop_answer_free(&a);
 }
 
+/*
+ * Is ev an order lookup? 1 with *params (new) set; 0 when it is another
+ * event; -1 when it is an order action answered by an error event.
+ */
 static int
-handle(const struct va_event *ev, void *arg)
+order_action(const struct va_event *ev, json_t **params)
 {
-	struct state *st = arg;
-	char *tool, *op = NULL, *key = NULL;
-	json_t *params = NULL;
+	char *tool, *op = NULL;
+	int rc = -1;
 
+	*params = NULL;
+	if (!va_event_is(ev, "action"))
+		return 0;
 	tool = va_event_str(ev, "tool");
 	if (tool == NULL || strcmp(tool, "order") != 0) {
-		va_out_write(ev->line, ev->len);
-		va_out_putc('\n');
-		goto out;
+		free(tool);
+		return 0;
 	}
-	action_read_us = va_mono_us();
 	op = va_event_str(ev, "op");
-	key = va_event_str(ev, "key");
-	params = va_event_json(ev, "params");
-	if (params != NULL && holds_card(params)) {
+	*params = va_event_json(ev, "params");
+	if (*params != NULL && holds_card(*params)) {
 		va_log(VA_WARN, "card_refused", "line %ld: params hold a "
 		    "payment card number; refused", ev->lineno);
 		va_emit_error(ev, "card_number", "params hold a payment card "
 		    "number; refused and not stored");
-		goto out;
-	}
-	if (op == NULL || strcmp(op, "lookup") != 0) {
+	} else if (op == NULL || strcmp(op, "lookup") != 0)
 		va_emit_error(ev, "unknown_op", "tool order has no op %s",
 		    op != NULL ? op : "(none)");
-		goto out;
-	}
-	if (params != NULL && !json_is_object(params)) {
+	else if (*params != NULL && !json_is_object(*params))
 		va_emit_error(ev, "bad_params", "params is not an object");
-		goto out;
+	else
+		rc = 1;
+	if (rc == -1) {
+		json_decref(*params);
+		*params = NULL;
 	}
-	lookup(st, ev, key, params);
-out:
-	json_decref(params);
 	free(tool);
 	free(op);
-	free(key);
+	return rc;
+}
+
+/* One lookup at a time: the shared filter loop. */
+static int
+handle(const struct va_event *ev, void *arg)
+{
+	struct state *st = arg;
+	json_t *params;
+	int64_t t0 = va_mono_us();
+	int r;
+
+	if ((r = order_action(ev, &params)) == 0) {
+		va_out_write(ev->line, ev->len);
+		va_out_putc('\n');
+	} else if (r == 1)
+		lookup(st, ev, params, t0);
+	json_decref(params);
 	return 0;
+}
+
+/*
+ * Many lookups at once: a poll loop over standard input and the runner.
+ * Events are queued per call while an action of that call is waiting for
+ * its answer, so a call's events keep their order and other calls are not
+ * held up.
+ */
+
+struct item {
+	char	*line;
+	size_t	 len;
+	long	 lineno;
+	int64_t	 read_us;
+	int	 action;	/* an order action */
+	int	 started, done;	/* done: 1 answered, 2 by an error */
+	struct va_shop *s;
+	struct va_shop_answer a;
+	struct callq *q;
+	struct item *next;
+};
+
+struct callq {
+	char	*call;
+	struct item *head, *tail;
+	int	 busy;
+	struct callq *next;
+};
+
+static struct state *cst;
+#define QBUCKETS	1024
+
+static struct callq *queues[QBUCKETS];	/* calls with events held */
+static int nqueues;
+static long lineno_c;
+
+/* The call's queue, by a hash of the call id; NULL when it has none. */
+static unsigned
+qhash(const char *call)
+{
+	unsigned h = 2166136261u;
+
+	for (; *call != '\0'; call++)
+		h = (h ^ (unsigned char)*call) * 16777619u;
+	return h % QBUCKETS;
+}
+
+static struct callq *
+queue_for(const char *call, int create)
+{
+	struct callq *q;
+	unsigned h = qhash(call);
+
+	for (q = queues[h]; q != NULL; q = q->next)
+		if (strcmp(q->call, call) == 0)
+			return q;
+	if (!create)
+		return NULL;
+	if ((q = calloc(1, sizeof(*q))) == NULL ||
+	    (q->call = strdup(call)) == NULL)
+		va_die(71, "out_of_memory", "out of memory");
+	q->next = queues[h];
+	queues[h] = q;
+	nqueues++;
+	return q;
+}
+
+static void
+queue_drop(struct callq *q)
+{
+	struct callq **p;
+
+	for (p = &queues[qhash(q->call)]; *p != NULL; p = &(*p)->next)
+		if (*p == q) {
+			*p = q->next;
+			break;
+		}
+	nqueues--;
+	free(q->call);
+	free(q);
+}
+
+static void advance(struct callq *);
+
+static void
+on_item(void *arg, struct va_shop *s, struct va_shop_answer *a)
+{
+	struct item *it = arg;
+
+	log_failure(s, a);
+	it->a = *a;
+	va_order_init(&a->order);	/* the order is the item's now */
+	it->done = 1;
+	if (!it->q->busy)
+		advance(it->q);
+}
+
+static int
+item_parse(const struct item *it, struct va_event *ev)
+{
+	const char *why;
+
+	memset(ev, 0, sizeof(*ev));
+	if (va_event_parse(ev, it->line, it->len, &why) == -1) {
+		va_jscan_free(&ev->js);
+		return -1;
+	}
+	ev->lineno = it->lineno;
+	return 0;
+}
+
+/* Start the item's lookup; done is set when it is answered already. */
+static void
+start(struct item *it)
+{
+	struct va_shop_query q;
+	struct va_event ev;
+	json_t *params;
+	char nbuf[32], pbuf[32];
+
+	it->started = 1;
+	if (item_parse(it, &ev) == -1) {
+		it->done = 2;
+		return;
+	}
+	if (order_action(&ev, &params) != 1)
+		it->done = 2;	/* the error event is written */
+	else if ((it->s = route(cst, &ev, params, &it->a)) == NULL)
+		it->done = 1;
+	else {
+		query_of(params, &q, nbuf, pbuf, sizeof(nbuf));
+		if (va_shop_start(cst->runner, it->s, &q, on_item, it) == -1)
+			va_die(71, "out_of_memory", "out of memory");
+	}
+	json_decref(params);
+	va_jscan_free(&ev.js);
+}
+
+static void
+answer_item(struct item *it)
+{
+	struct va_event ev;
+	json_t *params;
+
+	if (item_parse(it, &ev) == 0) {
+		params = va_event_json(&ev, "params");
+		respond(cst, &ev, params, it->s, &it->a, it->read_us);
+		json_decref(params);
+	}
+	va_jscan_free(&ev.js);
+	va_shop_answer_free(&it->a);
+}
+
+/* Write out what the head of q allows, starting its next lookup. */
+static void
+advance(struct callq *q)
+{
+	struct item *it;
+
+	q->busy = 1;
+	while ((it = q->head) != NULL) {
+		if (it->action) {
+			if (!it->started)
+				start(it);
+			if (!it->done)
+				break;
+			if (it->done == 1)
+				answer_item(it);
+		} else {
+			va_out_write(it->line, it->len);
+			va_out_putc('\n');
+		}
+		q->head = it->next;
+		free(it->line);
+		free(it);
+	}
+	q->busy = 0;
+	if (q->head == NULL)
+		queue_drop(q);
+}
+
+/* Is ev an action for the order tool? */
+static int
+is_order(const struct va_event *ev)
+{
+	char *tool;
+	int r;
+
+	if (!va_event_is(ev, "action"))
+		return 0;
+	tool = va_event_str(ev, "tool");
+	r = tool != NULL && strcmp(tool, "order") == 0;
+	free(tool);
+	return r;
+}
+
+/* One input line; -1 when it is bad. */
+static int
+one_line(const char *line, size_t len)
+{
+	struct va_event ev;
+	struct callq *q;
+	struct item *it;
+	const char *why;
+	char *call;
+
+	lineno_c++;
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+		len--;
+	if (len == 0)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	if (va_event_parse(&ev, line, len, &why) == -1) {
+		va_log(VA_WARN, "bad_line", "line %ld: %s", lineno_c, why);
+		va_jscan_free(&ev.js);
+		return -1;
+	}
+	ev.lineno = lineno_c;
+	call = va_event_str(&ev, "call");
+	q = queue_for(call != NULL ? call : "", 0);
+	if (q == NULL && !is_order(&ev)) {
+		va_out_write(line, len);
+		va_out_putc('\n');
+	} else {
+		if ((it = calloc(1, sizeof(*it))) == NULL ||
+		    (it->line = malloc(len)) == NULL)
+			va_die(71, "out_of_memory", "out of memory");
+		memcpy(it->line, line, len);
+		it->len = len;
+		it->lineno = lineno_c;
+		it->read_us = va_mono_us();
+		it->action = q != NULL ? is_order(&ev) : 1;
+		if (q == NULL)
+			q = queue_for(call != NULL ? call : "", 1);
+		it->q = q;
+		if (q->head != NULL)
+			q->tail->next = it;
+		else
+			q->head = it;
+		q->tail = it;
+		if (q->head == it)
+			advance(q);
+	}
+	free(call);
+	va_jscan_free(&ev.js);
+	return 0;
+}
+
+static int
+run_concurrent(struct state *st)
+{
+	size_t cap = 1 << 16, len = 0, at, n;
+	char *buf, *nl, *tmp;
+	ssize_t r;
+	int eof = 0, status = 0, ready;
+	long max_line = 1 << 20;
+
+	cst = st;
+	if ((buf = malloc(cap)) == NULL)
+		va_die(71, "out_of_memory", "out of memory");
+	va_signals_init();
+	va_shop_batch(st->runner, 1);
+	while (!eof || va_shop_pending(st->runner) > 0 || nqueues > 0) {
+		va_out_flush();
+		if (va_stop_requested())
+			break;
+		if (!eof && va_shop_pending(st->runner) < st->concurrency)
+			ready = va_shop_run(st->runner, 0, -1);
+		else
+			ready = (va_shop_run(st->runner, -1, -1), 0);
+		if (!ready)
+			continue;
+		if (cap - len < 4096) {
+			if (cap >= (size_t)max_line * 2) {
+				va_log(VA_WARN, "line_too_long", "line %ld: "
+				    "longer than %ld bytes", lineno_c + 1,
+				    max_line);
+				len = 0;
+				status = 65;
+			} else {
+				cap *= 2;
+				if ((tmp = realloc(buf, cap)) == NULL)
+					va_die(71, "out_of_memory",
+					    "out of memory");
+				buf = tmp;
+			}
+		}
+		if ((r = read(0, buf + len, cap - len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			va_log(VA_ERROR, "read_error", "cannot read input: %s",
+			    strerror(errno));
+			status = 74;
+			break;
+		}
+		if (r == 0) {
+			eof = 1;
+			if (len > 0)
+				buf[len++] = '\n';
+		} else
+			len += (size_t)r;
+		at = 0;
+		while (at < len && (nl = memchr(buf + at, '\n',
+		    len - at)) != NULL) {
+			n = (size_t)(nl - (buf + at));
+			if (one_line(buf + at, n) == -1) {
+				status = 65;
+				if (conf.strict) {
+					eof = 1;
+					break;
+				}
+			}
+			at += n + 1;
+		}
+		va_shop_commit(st->runner);
+		memmove(buf, buf + at, len - at);
+		len -= at;
+	}
+	va_shop_commit(st->runner);
+	va_out_flush();
+	free(buf);
+	return status;
 }
 
 /* Import */
@@ -560,6 +964,7 @@ main(int argc, char **argv)
 	d.breaker_threshold = (int)va_conf_int(&conf, "breaker-threshold");
 	d.breaker_cooldown_ms = va_conf_int(&conf, "breaker-cooldown-ms");
 	st.say = va_conf_bool(&conf, "ssml") ? VA_SAY_SSML : VA_SAY_PLAIN;
+	st.concurrency = (int)va_conf_int(&conf, "concurrency");
 	if (first < argc && strcmp(argv[first], "import") != 0)
 		va_die(64, "usage", "unexpected argument %s (see va-order "
 		    "--help)", argv[first]);
@@ -579,7 +984,12 @@ main(int argc, char **argv)
 
 	if (first < argc)
 		status = import(&st, argv + first + 1, argc - first - 1);
-	else {
+	else if (st.concurrency > 1) {
+		if ((st.runner = va_shop_runner_new(st.db)) == NULL)
+			va_die(71, "http_init", "cannot set up HTTP");
+		status = run_concurrent(&st);
+		va_shop_runner_free(st.runner);
+	} else {
 		static const char *const types[] = { "action", NULL };
 
 		f.types = types;

@@ -9,7 +9,9 @@
  * memory, the shared sqlite cache or the carrier (UPS, FedEx, DHL, USPS:
  * lib/carrier_*.c), a stale answer being served while a refresh runs. A
  * carrier that fails gets a graceful answer and a refresh job in the
- * outbox, which `va-track --drain` (from cron) works off. Results are
+ * outbox, which `va-track --drain` (from cron) works off; one that keeps
+ * failing opens its circuit breaker, and lookups then get that answer at
+ * once instead of hammering it. Results are
  * recorded in the store for va-route (lib/callstate.h).
  *
  * With --concurrency N above 1 up to N lookups run at once and answers may
@@ -81,6 +83,11 @@ static struct va_opt opts[] = {
 	  "per lookup, retries included", 1, 600000 },
 	{ "tries", 0, VA_OPT_INT, "3", "N",
 	  "requests per lookup at most", 1, 20 },
+	{ "breaker-threshold", 0, VA_OPT_INT, "5", "N",
+	  "consecutive failed lookups that open a carrier's breaker", 1,
+	  1000 },
+	{ "breaker-cooldown-ms", 0, VA_OPT_INT, "30000", "MS",
+	  "how long an open breaker fails fast", 1, 86400000 },
 	{ "concurrency", 'j', VA_OPT_INT, "1", "N",
 	  "lookups in flight at once (answers may then come out of order "
 	  "across calls)", 1, 10000 },
@@ -386,15 +393,30 @@ struct callq {
 	struct callq *next;
 };
 
-static struct callq *queues;
+#define QBUCKETS	1024
+
+static struct callq *queues[QBUCKETS];	/* calls with events held */
+static int nqueues;
 static long lineno_c;
+
+/* The call's queue, by a hash of the call id; NULL when it has none. */
+static unsigned
+qhash(const char *call)
+{
+	unsigned h = 2166136261u;
+
+	for (; *call != '\0'; call++)
+		h = (h ^ (unsigned char)*call) * 16777619u;
+	return h % QBUCKETS;
+}
 
 static struct callq *
 queue_for(const char *call, int create)
 {
 	struct callq *q;
+	unsigned h = qhash(call);
 
-	for (q = queues; q != NULL; q = q->next)
+	for (q = queues[h]; q != NULL; q = q->next)
 		if (strcmp(q->call, call) == 0)
 			return q;
 	if (!create)
@@ -402,8 +424,9 @@ queue_for(const char *call, int create)
 	if ((q = calloc(1, sizeof(*q))) == NULL ||
 	    (q->call = strdup(call)) == NULL)
 		va_die(71, "out_of_memory", "out of memory");
-	q->next = queues;
-	queues = q;
+	q->next = queues[h];
+	queues[h] = q;
+	nqueues++;
 	return q;
 }
 
@@ -412,11 +435,12 @@ queue_drop(struct callq *q)
 {
 	struct callq **p;
 
-	for (p = &queues; *p != NULL; p = &(*p)->next)
+	for (p = &queues[qhash(q->call)]; *p != NULL; p = &(*p)->next)
 		if (*p == q) {
 			*p = q->next;
 			break;
 		}
+	nqueues--;
 	free(q->call);
 	free(q);
 }
@@ -582,7 +606,7 @@ run_concurrent(void)
 		va_die(71, "out_of_memory", "out of memory");
 	va_signals_init();
 	va_track_batch(tracker, 1);
-	while (!eof || va_track_pending(tracker) > 0 || queues != NULL) {
+	while (!eof || va_track_pending(tracker) > 0 || nqueues > 0) {
 		va_out_flush();
 		if (va_stop_requested())
 			break;
@@ -691,6 +715,8 @@ main(int argc, char **argv)
 	tc.max_tries = (int)va_conf_int(&conf, "tries");
 	tc.ttl_ms = va_conf_int(&conf, "ttl-ms");
 	tc.stale_ms = va_conf_int(&conf, "stale-ms");
+	tc.breaker.threshold = (int)va_conf_int(&conf, "breaker-threshold");
+	tc.breaker.cooldown_ms = va_conf_int(&conf, "breaker-cooldown-ms");
 	concurrency = (int)va_conf_int(&conf, "concurrency");
 
 	if ((store = va_store_open(va_conf_str(&conf, "db"))) == NULL)

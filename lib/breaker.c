@@ -216,13 +216,24 @@ int
 va_breaker_state(struct va_store *st, const char *name,
     const struct va_breaker_conf *c)
 {
+	int failures;
+
+	return va_breaker_peek(st, name, c, &failures);
+}
+
+int
+va_breaker_peek(struct va_store *st, const char *name,
+    const struct va_breaker_conf *c, int *failures)
+{
 	struct row r;
 	int64_t cooldown;
 	int threshold;
 
 	conf_get(c, &threshold, &cooldown);
+	*failures = 0;
 	if (row_read(st, name, &r) == -1)
 		return -1;
+	*failures = r.failures;
 	/* Open past its cool-down: the next request is the trial. */
 	if (r.state == VA_BREAKER_OPEN &&
 	    va_clock_ms() - r.opened_at >= cooldown)

@@ -47,5 +47,12 @@ int	va_breaker_failure(struct va_store *, const char *name,
  */
 int	va_breaker_state(struct va_store *, const char *name,
 	    const struct va_breaker_conf *);
+/*
+ * The same, with the count of consecutive failures in *failures (0 for a
+ * breaker never seen), for callers that remember a clean breaker for a
+ * moment instead of reading it per request. -1 on error.
+ */
+int	va_breaker_peek(struct va_store *, const char *name,
+	    const struct va_breaker_conf *, int *failures);
 
 #endif

@@ -1,8 +1,21 @@
 /*
  * fetch.c - concurrent HTTP requests over curl's multi interface (see
  * fetch.h). Besides http.c, the one file that includes curl/curl.h.
+ *
+ * Transfers are driven with curl_multi_socket_action(): curl names the
+ * sockets it wants watched (on_socket) and when it next needs a call
+ * (on_timer); the sockets sit in an epoll set, so a wait costs the same
+ * whether 2 or 500 transfers are in flight and only the transfers whose
+ * sockets are ready are moved on, where curl_multi_perform() would check
+ * every one of them.
  */
+#include <sys/epoll.h>
+
+#include <errno.h>
 #include <poll.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +50,59 @@ struct va_fetch {
 	CURLM	*multi;
 	struct xfer *head;
 	int	 n;
+	int	 ep;		/* epoll set of curl's sockets */
+	int	 timer;		/* curl wants a call at timer_at */
+	int64_t	 timer_at;	/* monotonic ms */
 };
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* curl says which events it wants on socket s (or that it is done). */
+static int
+on_socket(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct va_fetch *f = arg;
+	struct epoll_event ev;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(f->ep, EPOLL_CTL_DEL, s, NULL);
+		curl_multi_assign(f->multi, s, NULL);
+		return 0;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) |
+	    ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
+	ev.data.fd = s;
+	if (sockp == NULL) {
+		if (epoll_ctl(f->ep, EPOLL_CTL_ADD, s, &ev) == -1 &&
+		    errno == EEXIST)
+			epoll_ctl(f->ep, EPOLL_CTL_MOD, s, &ev);
+		curl_multi_assign(f->multi, s, f);
+	} else if (epoll_ctl(f->ep, EPOLL_CTL_MOD, s, &ev) == -1 &&
+	    errno == ENOENT)
+		epoll_ctl(f->ep, EPOLL_CTL_ADD, s, &ev);
+	return 0;
+}
+
+/* curl wants to be called after timeout_ms (-1: no more). */
+static int
+on_timer(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct va_fetch *f = arg;
+
+	(void)multi;
+	f->timer = timeout_ms >= 0;
+	f->timer_at = mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	return 0;
+}
 
 static int curl_ready;
 
@@ -53,16 +118,26 @@ va_fetch_new(long max_conns)
 		}
 		curl_ready = 1;
 	}
-	if ((f = calloc(1, sizeof(*f))) == NULL ||
-	    (f->multi = curl_multi_init()) == NULL) {
-		va_log(VA_ERROR, "http_init", "cannot create a multi handle");
-		free(f);
-		return NULL;
-	}
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		goto fail;
+	f->ep = -1;
+	if ((f->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (f->multi = curl_multi_init()) == NULL)
+		goto fail;
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
 	if (max_conns > 0)
 		curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 		    max_conns);
 	return f;
+fail:
+	va_log(VA_ERROR, "http_init", "cannot create a multi handle");
+	if (f != NULL && f->ep != -1)
+		close(f->ep);
+	free(f);
+	return NULL;
 }
 
 static void
@@ -102,6 +177,7 @@ va_fetch_free(struct va_fetch *f)
 		xfer_free(x);
 	}
 	curl_multi_cleanup(f->multi);
+	close(f->ep);
 	free(f);
 }
 
@@ -364,42 +440,14 @@ finish(struct va_fetch *f, struct xfer *x, CURLcode rc)
 	xfer_free(x);
 }
 
-int
-va_fetch_wait(struct va_fetch *f, int fd, long timeout_ms)
+/* Run the callbacks of finished transfers. */
+static void
+done(struct va_fetch *f)
 {
-	struct curl_waitfd wfd;
 	struct xfer *x;
 	CURLMsg *msg;
-	CURLMcode mc;
-	int running, left, nfd = 0, ready = 0;
-	struct pollfd pfd;
+	int left;
 
-	memset(&wfd, 0, sizeof(wfd));
-	wfd.fd = fd;
-	wfd.events = CURL_WAIT_POLLIN;
-	if (f->n == 0) {
-		/* Nothing of curl's to watch: a plain poll on fd. */
-		if (fd < 0)
-			return 0;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(&pfd, 1, (int)timeout_ms) > 0)
-			ready = 1;
-		return ready;
-	}
-	mc = curl_multi_perform(f->multi, &running);
-	if (mc == CURLM_OK)
-		mc = curl_multi_poll(f->multi, fd >= 0 ? &wfd : NULL,
-		    fd >= 0 ? 1 : 0, (int)timeout_ms, &nfd);
-	if (mc == CURLM_OK)
-		mc = curl_multi_perform(f->multi, &running);
-	if (mc != CURLM_OK) {
-		va_log(VA_ERROR, "http_multi", "%s", curl_multi_strerror(mc));
-		return -1;
-	}
-	if (fd >= 0 && wfd.revents != 0)
-		ready = 1;
 	while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
@@ -409,5 +457,84 @@ va_fetch_wait(struct va_fetch *f, int fd, long timeout_ms)
 		if (x != NULL)
 			finish(f, x, msg->data.result);
 	}
+}
+
+static int
+act(struct va_fetch *f, curl_socket_t s, int mask)
+{
+	CURLMcode mc;
+	int running;
+
+	if ((mc = curl_multi_socket_action(f->multi, s, mask,
+	    &running)) != CURLM_OK) {
+		va_log(VA_ERROR, "http_multi", "%s", curl_multi_strerror(mc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+va_fetch_wait(struct va_fetch *f, int fd, long timeout_ms)
+{
+	struct epoll_event evs[64];
+	struct pollfd pfd[2];
+	int64_t now;
+	int i, n, nfd, mask, ready = 0;
+
+	if (f->n == 0) {
+		/* Nothing of curl's to watch: a plain poll on fd. */
+		if (fd < 0)
+			return 0;
+		pfd[0].fd = fd;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		if (poll(pfd, 1, (int)timeout_ms) > 0)
+			ready = 1;
+		return ready;
+	}
+	now = mono_ms();
+	if (f->timer && f->timer_at <= now) {
+		/* Transfers just added, or curl's own timeouts. */
+		f->timer = 0;
+		if (act(f, CURL_SOCKET_TIMEOUT, 0) == -1)
+			return -1;
+		done(f);
+		now = mono_ms();
+	}
+	if (f->timer && f->timer_at - now < timeout_ms)
+		timeout_ms = (long)(f->timer_at - now);
+	if (f->n == 0 && fd < 0)
+		return 0;
+	pfd[0].fd = f->ep;
+	pfd[0].events = POLLIN;
+	pfd[0].revents = 0;
+	pfd[1].fd = fd;
+	pfd[1].events = POLLIN;
+	pfd[1].revents = 0;
+	nfd = fd >= 0 ? 2 : 1;
+	if (poll(pfd, (nfds_t)nfd, (int)timeout_ms) == -1 &&
+	    errno != EINTR) {
+		va_log(VA_ERROR, "http_multi", "poll: %s", strerror(errno));
+		return -1;
+	}
+	if (fd >= 0 && pfd[1].revents != 0)
+		ready = 1;
+	if (pfd[0].revents != 0 &&
+	    (n = epoll_wait(f->ep, evs, 64, 0)) > 0) {
+		for (i = 0; i < n; i++) {
+			mask = ((evs[i].events & EPOLLIN) ? CURL_CSELECT_IN :
+			    0) | ((evs[i].events & EPOLLOUT) ?
+			    CURL_CSELECT_OUT : 0) | ((evs[i].events &
+			    (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
+			if (act(f, evs[i].data.fd, mask) == -1)
+				return -1;
+		}
+	}
+	if (f->timer && f->timer_at <= mono_ms()) {
+		f->timer = 0;
+		if (act(f, CURL_SOCKET_TIMEOUT, 0) == -1)
+			return -1;
+	}
+	done(f);
 	return ready;
 }

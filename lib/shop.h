@@ -13,7 +13,10 @@
  *   2. a fresh cache entry (lib/cache.h, namespace "order", ttl_ms) is the
  *      answer, marked cached;
  *   3. an open circuit breaker (lib/breaker.h, name "order:<store>") fails
- *      fast with VA_SHOP_UNAVAILABLE, reason "breaker_open";
+ *      fast with VA_SHOP_UNAVAILABLE, reason "breaker_open" (a breaker
+ *      found closed with no failures is taken as such for 100 ms without
+ *      reading it again, so another process's opening is seen that late
+ *      at most);
  *   4. the backend is asked; each HTTP request first waits for the store's
  *      rate limiter (lib/ratelimit.h, fed by the vendor's headers), then
  *      goes out with retries and backoff (lib/http.h) within the store's
@@ -28,10 +31,17 @@
  * The local backend reads orders from the store's own sqlite tables
  * (filled by va-order import) and skips cache and breaker.
  *
- * A lookup touches only its own struct va_shop_answer, the store (sqlite,
- * which serialises writers) and the shop's rate limiter and HTTP handle,
- * so lookups on different shops may later run in parallel threads with a
- * store connection and an HTTP handle each.
+ * Many lookups at once: a runner (va_shop_runner_new) answers lookups
+ * started with va_shop_start() over lib/fetch.c's curl multi handle, in
+ * one thread, driven by the caller's poll loop (va_shop_run). The steps
+ * are those above; a backend's sequence of requests (an order, then its
+ * shipments) is replayed from the responses already in hand each time one
+ * more arrives, so the backends are written once, as straight-line code.
+ * Waiting for the rate limiter (a queue, in order of arrival), a retry's
+ * backoff and a 429's Retry-After are timers, never sleeps; a 429 blocks
+ * the store's limiter for every lookup, is retried within the budget, and
+ * does not count as a try. A lookup queued behind the limiter when the
+ * breaker opens fails fast when its turn comes.
  *
  * Ownership: a va_shop owns its strings and handles (va_shop_free); an
  * answer owns its order (va_shop_answer_free).
@@ -74,9 +84,11 @@ struct va_shop_answer {
 	char	detail[256];	/* for diagnostics; never a secret */
 	int	failure;	/* counts against the breaker */
 	int	requests;	/* HTTP requests sent */
+	long	backend_ms;	/* in HTTP requests (curl's time) */
 };
 
 struct va_shop;
+struct va_shop_job;
 
 struct va_shop_backend {
 	const char *name;	/* "shopify" */
@@ -130,6 +142,10 @@ struct va_shop {
 	int64_t	deadline;
 	/* Set by a backend whose requests are single use (signed nonces). */
 	int	no_resend;
+	/* The runner's lookup being replayed, NULL when synchronous. */
+	struct va_shop_job *cur;
+	/* Until when (real monotonic ms) the breaker is known clean. */
+	int64_t	breaker_clean_until;
 };
 
 /* A store with defaults (timeouts, tries, ttl); NULL on no memory. */
@@ -149,6 +165,48 @@ void	va_shop_free(struct va_shop *);
 int	va_shop_lookup(struct va_shop *, const struct va_shop_query *,
 	    struct va_shop_answer *);
 void	va_shop_answer_free(struct va_shop_answer *);
+
+/* Many lookups at once (see above). */
+struct va_shop_runner;
+
+/*
+ * The answer to a lookup started with va_shop_start(); a and its order are
+ * the callback's only during the call (move the order out and
+ * va_order_init() it to keep it).
+ */
+typedef void (*va_shop_cb)(void *arg, struct va_shop *,
+	    struct va_shop_answer *a);
+
+/* A runner writing to db (borrowed); NULL on failure (logged). */
+struct va_shop_runner *va_shop_runner_new(struct va_store *db);
+/* Free; lookups still pending are dropped without their callbacks. */
+void	va_shop_runner_free(struct va_shop_runner *);
+/*
+ * Start answering q from s (opened); cb runs exactly once, possibly
+ * before this returns (the local store, a cache hit, an open breaker, a
+ * query with nothing to look up). 0, or -1 on no memory (no callback).
+ */
+int	va_shop_start(struct va_shop_runner *, struct va_shop *,
+	    const struct va_shop_query *, va_shop_cb cb, void *arg);
+/*
+ * Move lookups on, waiting at most timeout_ms (-1: until the next timer
+ * or a second) for a response, a timer or fd (-1: none) to become
+ * readable; callbacks run from here. As va_fetch_wait(): 1 when fd is
+ * readable.
+ */
+int	va_shop_run(struct va_shop_runner *, int fd, long timeout_ms);
+/* Lookups started and not answered yet. */
+int	va_shop_pending(const struct va_shop_runner *);
+/*
+ * With batching on, the store writes of lookups that finish together
+ * (cache entries, breaker successes, and the caller's after va_shop_txn())
+ * share one transaction, committed by va_shop_commit() and before
+ * va_shop_run() waits; writes that need their own transaction (a breaker
+ * failure or trial) commit it first.
+ */
+void	va_shop_batch(struct va_shop_runner *, int on);
+void	va_shop_txn(struct va_shop_runner *);
+void	va_shop_commit(struct va_shop_runner *);
 
 /*
  * Normalise a query in place into buffers of at least 128 bytes each:

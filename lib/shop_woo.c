@@ -197,7 +197,7 @@ woo_get(struct va_shop *s, const char *rest, const char *query,
 	const char *hdrs[] = { "Accept: application/json", NULL };
 	char path[2048], url[4096], nonce[33], userpwd[1024];
 	char *signed_q;
-	int basic, rc, try, tries;
+	int basic, rc, try, tries, saved;
 	int64_t delay;
 
 	basic = s->auth == VA_SHOP_AUTH_BASIC ||
@@ -217,7 +217,9 @@ woo_get(struct va_shop *s, const char *rest, const char *query,
 	 * so each try is signed afresh here instead of retried by lib/http.c.
 	 */
 	snprintf(url, sizeof(url), "%s/wp-json/wc/v3/%s", s->url, rest);
-	tries = s->tries;
+	saved = s->tries;
+	/* A runner's lookup retries by replaying, which signs afresh. */
+	tries = s->cur != NULL ? 1 : s->tries;
 	s->tries = 1;
 	s->no_resend = 1;
 	for (try = 1;; try++) {
@@ -253,7 +255,7 @@ woo_get(struct va_shop *s, const char *rest, const char *query,
 		a->status = VA_SHOP_OK;
 		va_sleep_ms(delay);
 	}
-	s->tries = tries;
+	s->tries = saved;
 	s->no_resend = 0;
 	return rc;
 }

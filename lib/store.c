@@ -21,16 +21,33 @@
 
 #define STORE_BUSY_MS	5000
 #define STORE_RETRY_MS	10
+#define STMT_CACHE	32	/* prepared statements kept per store */
+
+/*
+ * The first STMT_CACHE distinct statements a store prepares are kept
+ * prepared: va_stmt_finalize() resets one instead of finalizing it, and
+ * the next va_store_prepare() of the same text reuses it, so a program
+ * that runs the same few statements per event does not parse them again
+ * each time. A kept statement in use is handed out once at a time.
+ */
+struct kept {
+	char	*sql;
+	sqlite3_stmt *raw;
+	struct va_stmt *user;	/* NULL when idle */
+};
 
 struct va_store {
 	sqlite3	*db;
 	char	*path;
 	int	 busy_ms;
+	struct kept kept[STMT_CACHE];
+	int	 nkept;
 };
 
 struct va_stmt {
 	sqlite3_stmt *st;
 	struct va_store *s;
+	struct kept *k;		/* kept by the store, or NULL */
 };
 
 static const char schema_sql[] =
@@ -232,8 +249,17 @@ fail:
 void
 va_store_close(struct va_store *s)
 {
+	int i;
+
 	if (s == NULL)
 		return;
+	for (i = 0; i < s->nkept; i++) {
+		if (s->kept[i].user != NULL)
+			s->kept[i].user->k = NULL;	/* finalized by it */
+		else
+			sqlite3_finalize(s->kept[i].raw);
+		free(s->kept[i].sql);
+	}
 	/* A zombie until the caller finalizes what it still holds. */
 	if (s->db != NULL && sqlite3_close_v2(s->db) != SQLITE_OK)
 		va_log(VA_ERROR, "store_error", "%s: close: %s", s->path,
@@ -396,11 +422,24 @@ struct va_stmt *
 va_store_prepare(struct va_store *s, const char *sql)
 {
 	struct va_stmt *st;
+	struct kept *k;
 	sqlite3_stmt *raw;
 	const char *tail;
 	int64_t t0;
-	int rc;
+	int i, rc;
 
+	for (i = 0; i < s->nkept; i++) {
+		k = &s->kept[i];
+		if (k->user != NULL || strcmp(k->sql, sql) != 0)
+			continue;
+		if ((st = malloc(sizeof(*st))) == NULL)
+			break;
+		st->st = k->raw;
+		st->s = s;
+		st->k = k;
+		k->user = st;
+		return st;
+	}
 	t0 = va_mono_us();
 	rc = sqlite3_prepare_v2(s->db, sql, -1, &raw, &tail);
 	if (rc != SQLITE_OK) {
@@ -428,6 +467,16 @@ va_store_prepare(struct va_store *s, const char *sql)
 	}
 	st->st = raw;
 	st->s = s;
+	st->k = NULL;
+	for (i = 0; i < s->nkept && strcmp(s->kept[i].sql, sql) != 0; i++)
+		;
+	if (i == s->nkept && s->nkept < STMT_CACHE &&
+	    (s->kept[i].sql = strdup(sql)) != NULL) {
+		k = &s->kept[s->nkept++];
+		k->raw = raw;
+		k->user = st;
+		st->k = k;
+	}
 	return st;
 }
 
@@ -535,7 +584,12 @@ va_stmt_finalize(struct va_stmt *st)
 {
 	if (st == NULL)
 		return;
-	sqlite3_finalize(st->st);
+	if (st->k != NULL) {
+		sqlite3_reset(st->st);
+		sqlite3_clear_bindings(st->st);
+		st->k->user = NULL;
+	} else
+		sqlite3_finalize(st->st);
 	free(st);
 }
 

@@ -28,6 +28,7 @@
 #define MEM_BUCKETS	1024
 #define MEM_MAX		20000
 #define TOKEN_MARGIN_MS	60000	/* renew a token this long before expiry */
+#define BREAKER_MEMO_MS	100	/* a clean breaker is not read for */
 
 struct mem {			/* the in-process cache */
 	char	*key;		/* "carrier:number" */
@@ -55,6 +56,7 @@ struct job {
 	void	*arg;
 	int	 tries;
 	int	 renewed;	/* the token was renewed after a 401 */
+	int	 allowed;	/* let through by the breaker */
 	int	 ambiguous;
 	char	*token;		/* the token this try used */
 	long	 backend_ms;	/* in requests, as curl timed them */
@@ -75,6 +77,7 @@ struct va_tracker {
 	struct job *timers;
 	int	 njobs;		/* all jobs alive */
 	int	 nwaiting;	/* jobs with a callback */
+	int64_t	 bk_clean[VA_NCARRIERS];	/* breaker clean until */
 	unsigned long seq;	/* transaction ids */
 	int	 batch, in_txn;
 };
@@ -307,6 +310,78 @@ enqueue(struct va_tracker *t, const char *carrier, const char *number,
 	json_decref(o);
 }
 
+/* Breakers */
+
+static void
+breaker_name(const struct va_carrier_api *api, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "track:%s", api->name);
+}
+
+/*
+ * May a request go to api's carrier? As va_breaker_allow(), without a
+ * transaction while the breaker is closed, so a batch stays open.
+ */
+static int
+breaker_allow(struct va_tracker *t, const struct va_carrier_api *api)
+{
+	char name[64];
+	int failures;
+
+	if (t->st == NULL)
+		return -1;
+	/* Clean a moment ago: not read per lookup under load. */
+	if (mono_ms() < t->bk_clean[api->carrier])
+		return 1;
+	breaker_name(api, name, sizeof(name));
+	if (va_breaker_peek(t->st, name, &t->c.breaker, &failures) ==
+	    VA_BREAKER_CLOSED) {
+		if (failures == 0)
+			t->bk_clean[api->carrier] = mono_ms() +
+			    BREAKER_MEMO_MS;
+		return 1;
+	}
+	va_track_commit(t);
+	return va_breaker_allow(t->st, name, &t->c.breaker);
+}
+
+/* Is the carrier's breaker open now (a queued request fails fast)? */
+static int
+breaker_open(struct va_tracker *t, const struct va_carrier_api *api)
+{
+	char name[64];
+
+	if (t->st == NULL || mono_ms() < t->bk_clean[api->carrier])
+		return 0;
+	breaker_name(api, name, sizeof(name));
+	return va_breaker_state(t->st, name, &t->c.breaker) ==
+	    VA_BREAKER_OPEN;
+}
+
+/* Tell the breaker how a request it let through went. */
+static void
+breaker_report(struct job *j, int failure)
+{
+	struct va_tracker *t = j->t;
+	char name[64];
+
+	if (j->allowed != 1)
+		return;
+	j->allowed = 0;
+	breaker_name(j->api, name, sizeof(name));
+	if (failure) {
+		t->bk_clean[j->api->carrier] = 0;
+		/* It may open the breaker: a transaction of its own. */
+		va_track_commit(t);
+		va_breaker_failure(t->st, name, &t->c.breaker);
+	} else if (mono_ms() >= t->bk_clean[j->api->carrier]) {
+		/* Known clean otherwise: no count to reset. */
+		va_track_txn(t);
+		va_breaker_success(t->st, name);
+		t->bk_clean[j->api->carrier] = mono_ms() + BREAKER_MEMO_MS;
+	}
+}
+
 static void
 finish(struct job *j, enum va_track_status status,
     const struct va_shipment *ship, const char *why, int queue)
@@ -314,6 +389,9 @@ finish(struct job *j, enum va_track_status status,
 	struct va_track_answer a;
 	struct mem *m;
 
+	breaker_report(j, status == VA_TRACK_UNAVAILABLE && why != NULL &&
+	    strcmp(why, "auth") != 0 && strcmp(why, "unconfigured") != 0 &&
+	    strcmp(why, "breaker_open") != 0);
 	if ((m = mem_get(j->t, j->key)) != NULL)
 		m->refreshing = 0;
 	memset(&a, 0, sizeof(a));
@@ -562,6 +640,12 @@ send_now(struct job *j)
 	char tid[40];
 	int ok = 0;
 
+	if (j->allowed == 1 && breaker_open(t, j->api)) {
+		/* Opened while this one waited its turn. */
+		j->allowed = 0;
+		finish(j, VA_TRACK_UNAVAILABLE, NULL, "breaker_open", 1);
+		return;
+	}
 	if (j->api->oauth && (tok = token_get(t, j->api->carrier)) == NULL) {
 		token_fetch(t, j);
 		return;
@@ -711,7 +795,11 @@ va_track_lookup(struct va_tracker *t, const char *number,
 				/* Served stale; refreshed behind it. */
 				if (m != NULL)
 					m->refreshing = 1;
-				job_start(bg);
+				if ((bg->allowed = breaker_allow(t, api)) == 0)
+					finish(bg, VA_TRACK_UNAVAILABLE, NULL,
+					    "breaker_open", 1);
+				else
+					job_start(bg);
 			}
 			cb(arg, &a);
 			return 0;
@@ -720,6 +808,12 @@ va_track_lookup(struct va_tracker *t, const char *number,
 	if ((j = job_new(t, api, norm, cb, arg)) == NULL)
 		return -1;
 	j->ambiguous = ambiguous;
+	if ((j->allowed = breaker_allow(t, api)) == 0) {
+		va_log(VA_WARN, "breaker_open", "%s: failing fast, the carrier "
+		    "failed repeatedly", api->name);
+		finish(j, VA_TRACK_UNAVAILABLE, NULL, "breaker_open", 1);
+		return 0;
+	}
 	job_start(j);
 	return 0;
 }
@@ -837,7 +931,7 @@ va_track_new(struct va_store *st, const struct va_track_conf *c)
 	if (t->c.backoff_max_ms <= 0)
 		t->c.backoff_max_ms = 5000;
 	if (st != NULL && (va_cache_init(st) == -1 ||
-	    va_outbox_init(st) == -1))
+	    va_outbox_init(st) == -1 || va_breaker_init(st) == -1))
 		goto fail;
 	if ((t->f = va_fetch_new(c->max_conns)) == NULL)
 		goto fail;

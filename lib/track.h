@@ -13,7 +13,16 @@
  * with backoff and jitter inside a time budget. What still fails (and a
  * number the carrier does not know yet) answers the caller gracefully and
  * leaves a refresh job in the outbox (lib/outbox.h, kind "track", key
- * "carrier:number"), which va_track_drain() works off later.
+ * "carrier:number"), which va_track_drain() works off later. A circuit
+ * breaker per carrier (lib/breaker.h, name "track:<carrier>") counts
+ * lookups that failed after their retries (timeouts, 5xx, unreachable,
+ * 429s, malformed bodies; a not-found or a refused credential is an
+ * answer); while it is open a lookup that needs the carrier is answered
+ * at once, unavailable with why "breaker_open", and its refresh job still
+ * goes to the outbox; lookups queued behind the rate limit or a backoff
+ * when it opens fail the same way when their turn comes. A breaker found
+ * closed with no failures is taken as such for 100 ms without reading it
+ * again (another process's opening is seen that late at most).
  *
  * Everything is asynchronous over lib/fetch.c: va_track_lookup() may
  * answer at once (a cache hit, an invalid number) or later, from
@@ -26,6 +35,7 @@
 
 #include <stdint.h>
 
+#include "breaker.h"
 #include "carrier.h"
 #include "shipment.h"
 #include "store.h"
@@ -46,6 +56,7 @@ struct va_track_conf {
 	int64_t	ttl_ms;			/* fresh for */
 	int64_t	stale_ms;		/* served stale for */
 	long	max_conns;		/* per host; 0: no limit */
+	struct va_breaker_conf breaker;	/* per carrier; zero: defaults */
 };
 
 enum va_track_status { VA_TRACK_OK, VA_TRACK_NOT_FOUND, VA_TRACK_INVALID,
@@ -61,7 +72,8 @@ struct va_track_answer {
 	const char *why;		/* when unavailable: "auth",
 					   "rate_limited", "timeout",
 					   "server", "unreachable",
-					   "malformed", "unconfigured" */
+					   "malformed", "unconfigured",
+					   "breaker_open" */
 	int	queued;			/* a refresh job is in the outbox */
 	int	ambiguous;		/* several carriers fit the number */
 	long	backend_ms;		/* spent in the carrier's requests */

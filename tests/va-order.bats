@@ -114,3 +114,146 @@ order_case() {
 	! grep -q shpat_secret_value "$BATS_TEST_TMPDIR/err" "$BATS_TEST_TMPDIR/out"
 	jq -e -s '[.[] | select(.type == "result")][0].status == "unavailable"' "$BATS_TEST_TMPDIR/out"
 }
+
+# Concurrency (-j): the same golden cases give the same answers when the
+# lookups run over the runner; a single call's events keep their order.
+@test "va-order -j: shopify found by number and email" { VA_ORDER_CONCURRENCY=8 order_case shopify-ok; }
+@test "va-order -j: shopify 429 then recovery" { VA_ORDER_CONCURRENCY=8 order_case shopify-rate-limited; }
+@test "va-order -j: shopify timeout" { VA_ORDER_CONCURRENCY=8 order_case shopify-timeout; }
+@test "va-order -j: magento found, then its shipments" { VA_ORDER_CONCURRENCY=8 order_case magento-ok; }
+@test "va-order -j: magento 429 then recovery" { VA_ORDER_CONCURRENCY=8 order_case magento-rate-limited; }
+@test "va-order -j: woocommerce basic auth, phone search" { VA_ORDER_CONCURRENCY=8 order_case woo-basic; }
+@test "va-order -j: bigcommerce found, 204 shipments" { VA_ORDER_CONCURRENCY=8 order_case bigcommerce-ok; }
+@test "va-order -j: bigcommerce waits X-Rate-Limit-Time-Reset-Ms" { VA_ORDER_CONCURRENCY=8 order_case bigcommerce-rate-reset; }
+@test "va-order -j: bigcommerce malformed body" { VA_ORDER_CONCURRENCY=8 order_case bigcommerce-malformed; }
+@test "va-order -j: cache hit" { VA_ORDER_CONCURRENCY=8 order_case cache-hit; }
+@test "va-order -j: breaker opens and fails fast" { VA_ORDER_CONCURRENCY=8 order_case breaker-open; }
+@test "va-order -j: stale answer when the backend is down" { VA_ORDER_CONCURRENCY=8 order_case stale-when-down; }
+@test "va-order -j: local lookups" { VA_ORDER_CONCURRENCY=8 order_case local-lookup; }
+@test "va-order -j: card numbers refused" { VA_ORDER_CONCURRENCY=8 order_case card-refused; }
+@test "va-order -j: unknown op, bad params" { VA_ORDER_CONCURRENCY=8 order_case unknown-op; }
+@test "va-order -j: other events pass through" { VA_ORDER_CONCURRENCY=8 order_case passthrough; }
+
+# The shop stand-in with its arguments, for the tests below; its stats
+# ({"requests","429","max_inflight"}) are written at stop_shops.
+start_shops() {
+	local pf=$BATS_TEST_TMPDIR/shops.port
+	rm -f "$pf" "$BATS_TEST_TMPDIR/shops.stats"
+	python3 "$TOP/tests/standin/shops.py" --port-file "$pf" \
+	    --log "$BATS_TEST_TMPDIR/shops.log" \
+	    --stats "$BATS_TEST_TMPDIR/shops.stats" "$@" &
+	SHOPS_PID=$!
+	for _ in $(seq 1 100); do
+		[ -s "$pf" ] && break
+		sleep 0.05
+	done
+	VA_TEST_PORT=$(cat "$pf")
+	export VA_TEST_PORT VA_DB=$BATS_TEST_TMPDIR/va.db
+	export SHOPIFY_TOKEN=shpat_test MAGENTO_TOKEN=mag_test WOO_KEY=ck_test \
+	    WOO_SECRET=cs_test BC_TOKEN=bc_test
+}
+
+stop_shops() {
+	kill "$SHOPS_PID" 2>/dev/null || true
+	wait "$SHOPS_PID" 2>/dev/null || true
+	SHOPS_PID=
+}
+
+# A test that failed half way does not leave its stand-in running (it
+# would hold bats's output open).
+teardown() {
+	if [ -n "${SHOPS_PID:-}" ]; then
+		stop_shops
+	fi
+}
+
+# actions N STORE [FIRST]: N lookups of order 1001, one call each
+# (c<i>), each followed by a note of its call; a call "x" with no
+# action has an event first.
+actions() {
+	local i=${3:-1}
+	echo '{"type":"call_start","call":"x","turn":0}'
+	while [ "$i" -lt $((${3:-1} + $1)) ]; do
+		echo "{\"type\":\"action\",\"call\":\"c$i\",\"turn\":$i,\"tool\":\"order\",\"op\":\"lookup\",\"key\":\"c$i:order1\",\"params\":{\"number\":\"1001\",\"store\":\"$2\"}}"
+		echo "{\"type\":\"note\",\"call\":\"c$i\",\"turn\":$i}"
+		i=$((i + 1))
+	done
+}
+
+@test "va-order -j: lookups to a slow shop run at once, each answered once, in order per call" {
+	start_shops --latency-ms 1500
+	actions 20 shopify >"$BATS_TEST_TMPDIR/in"
+	va va-order -j 20 --stores "$TESTDATA/va-order/stores.json" \
+	    --cache-ttl-ms 0 --budget-ms 20000 --timeout-ms 15000 \
+	    <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+	stop_shops
+	# all twenty were at the shop together, not one after another
+	jq -e '.requests == 20 and .max_inflight >= 10' "$BATS_TEST_TMPDIR/shops.stats"
+	# a call with nothing pending is not held up behind the lookups
+	head -1 "$BATS_TEST_TMPDIR/out" | jq -e '.call == "x"'
+	# exactly one result and one reply per action, ids kept
+	run jq -r -s '[.[] | select(.type == "result") | "\(.call) \(.turn) \(.key) \(.status)"] | sort | join(",")' "$BATS_TEST_TMPDIR/out"
+	[ "$output" = "$(for i in $(seq 1 20); do echo "c$i $i c$i:order1 ok"; done | sort | paste -sd,)" ]
+	[ "$(grep -c '"type":"reply"' "$BATS_TEST_TMPDIR/out")" -eq 20 ]
+	for i in 1 7 20; do
+		run jq -r -s --arg c "c$i" '[.[] | select(.call == $c) | .type] | join(" ")' "$BATS_TEST_TMPDIR/out"
+		[ "$output" = "result reply note" ]
+	done
+}
+
+@test "va-order -j: 429s under concurrency are waited out, none reaches the caller" {
+	start_shops --mode 429 --count 6
+	actions 12 shopify >"$BATS_TEST_TMPDIR/in"
+	va va-order -j 12 --stores "$TESTDATA/va-order/stores.json" \
+	    --cache-ttl-ms 0 <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+	stop_shops
+	jq -e '.["429"] == 6' "$BATS_TEST_TMPDIR/shops.stats"
+	run jq -s '[.[] | select(.type == "result" and .status == "ok")] | length' "$BATS_TEST_TMPDIR/out"
+	[ "$output" -eq 12 ]
+}
+
+@test "va-order -j: more lookups than Shopify's bucket holds queue, no 429 reaches the caller" {
+	# the stand-in enforces the bucket of 40 draining at 4/s
+	start_shops --rate 4
+	actions 48 shopify >"$BATS_TEST_TMPDIR/in"
+	va va-order -j 48 --stores "$TESTDATA/va-order/stores.json" \
+	    --cache-ttl-ms 0 --budget-ms 30000 <"$BATS_TEST_TMPDIR/in" \
+	    >"$BATS_TEST_TMPDIR/out"
+	stop_shops
+	run jq -s '[.[] | select(.type == "result" and .status == "ok")] | length' "$BATS_TEST_TMPDIR/out"
+	[ "$output" -eq 48 ]
+}
+
+@test "va-order -j: a burst of failures opens the breaker once; it closes after the cool-down" {
+	start_shops --mode flaky --count 12
+	actions 12 shopify >"$BATS_TEST_TMPDIR/in"
+	va va-order -j 12 --stores "$TESTDATA/va-order/stores.json" --tries 1 \
+	    --breaker-threshold 3 --breaker-cooldown-ms 1500 \
+	    <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	run jq -s '[.[] | select(.type == "result" and .status == "unavailable")] | length' "$BATS_TEST_TMPDIR/out"
+	[ "$output" -eq 12 ]
+	[ "$(grep -c 'open after' "$BATS_TEST_TMPDIR/err")" -eq 1 ]
+	sent=$(wc -l <"$BATS_TEST_TMPDIR/shops.log")
+	# open: the next lookups fail fast, honestly, without a request
+	actions 5 shopify 20 >"$BATS_TEST_TMPDIR/in2"
+	va va-order -j 5 --stores "$TESTDATA/va-order/stores.json" --tries 1 \
+	    --breaker-threshold 3 --breaker-cooldown-ms 1500 \
+	    <"$BATS_TEST_TMPDIR/in2" >"$BATS_TEST_TMPDIR/out2" 2>"$BATS_TEST_TMPDIR/err2"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/shops.log")" -eq "$sent" ]
+	run jq -r -s '[.[] | select(.type == "result") | .status] | unique | join(",")' "$BATS_TEST_TMPDIR/out2"
+	[ "$output" = unavailable ]
+	grep -q "can't reach our order system" "$BATS_TEST_TMPDIR/out2"
+	[ "$(grep -c '"diag":"breaker_open"' "$BATS_TEST_TMPDIR/err2")" -eq 5 ]
+	# after the cool-down (the clock moved on 2 s) one trial goes out,
+	# succeeds and closes it
+	actions 3 shopify 30 >"$BATS_TEST_TMPDIR/in3"
+	VA_FIXED_CLOCK=1700000002000 va va-order -j 3 --stores "$TESTDATA/va-order/stores.json" --tries 1 \
+	    --breaker-threshold 3 --breaker-cooldown-ms 1500 \
+	    <"$BATS_TEST_TMPDIR/in3" >"$BATS_TEST_TMPDIR/out3" 2>/dev/null
+	stop_shops
+	run sqlite3 "$VA_DB" "SELECT state, failures FROM breaker_state WHERE name = 'order:shopify'"
+	[ "$output" = "closed|0" ]
+	run jq -s '[.[] | select(.type == "result" and .status == "ok")] | length' "$BATS_TEST_TMPDIR/out3"
+	[ "$output" -ge 1 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/shops.log")" -eq $((sent + 1)) ]
+}

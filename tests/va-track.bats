@@ -26,6 +26,15 @@ start_carriers() {
 stop_carriers() {
 	kill "$CARRIERS_PID" 2>/dev/null || true
 	wait "$CARRIERS_PID" 2>/dev/null || true
+	CARRIERS_PID=
+}
+
+# A test that failed half way does not leave its stand-in running (it
+# would hold bats's output open).
+teardown() {
+	if [ -n "${CARRIERS_PID:-}" ]; then
+		stop_carriers
+	fi
 }
 
 track_case() {
@@ -197,4 +206,47 @@ track_env() {
 	echo '{"type":"action","call":"c1","tool":"track","op":"track","params":{}}' |
 	    VA_DB=$BATS_TEST_TMPDIR/va.db va va-track >"$BATS_TEST_TMPDIR/out"
 	jq -e '.type == "error" and .code == "bad_params"' "$BATS_TEST_TMPDIR/out"
+}
+
+# track_actions N FIRST: N lookups of one UPS number, a call each.
+track_actions() {
+	local i=$2
+	while [ "$i" -lt $(($2 + $1)) ]; do
+		echo "{\"type\":\"action\",\"call\":\"c$i\",\"turn\":1,\"tool\":\"track\",\"op\":\"track\",\"key\":\"c$i:1\",\"reply\":false,\"params\":{\"number\":\"1Z5R89390357567127\"}}"
+		i=$((i + 1))
+	done
+}
+
+# A carrier that keeps failing opens its breaker once; while open the
+# caller gets the graceful answer at once, the retry still goes to the
+# outbox and nothing is sent; after the cool-down a trial closes it.
+@test "va-track: breaker per carrier opens once, fails fast, closes after the cool-down" {
+	start_carriers --mode down
+	track_env
+	track_actions 12 1 >"$BATS_TEST_TMPDIR/in"
+	va va-track -j 12 --tries 1 --breaker-threshold 3 \
+	    --breaker-cooldown-ms 1500 <"$BATS_TEST_TMPDIR/in" \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	run jq -s '[.[] | select(.status == "unavailable" and .data.queued)] | length' "$BATS_TEST_TMPDIR/out"
+	[ "$output" -eq 12 ]
+	[ "$(grep -c 'open after' "$BATS_TEST_TMPDIR/err")" -eq 1 ]
+	sent=$(wc -l <"$BATS_TEST_TMPDIR/carriers.log")
+	track_actions 3 20 | va va-track --tries 1 --breaker-threshold 3 \
+	    --breaker-cooldown-ms 1500 >"$BATS_TEST_TMPDIR/out2" 2>/dev/null
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/carriers.log")" -eq "$sent" ]
+	run jq -r -s '[.[] | "\(.status) \(.data.why) \(.data.queued)"] | unique | join(",")' "$BATS_TEST_TMPDIR/out2"
+	[ "$output" = "unavailable breaker_open true" ]
+	grep -q "isn't answering right now" "$BATS_TEST_TMPDIR/out2"
+	run sqlite3 "$VA_DB" "SELECT count(*) FROM outbox WHERE kind = 'track' AND state = 'pending'"
+	[ "$output" -eq 1 ]
+	stop_carriers
+	start_carriers
+	track_env
+	track_actions 1 30 | VA_FIXED_CLOCK=1700000002000 va va-track --tries 1 \
+	    --breaker-threshold 3 --breaker-cooldown-ms 1500 \
+	    >"$BATS_TEST_TMPDIR/out3" 2>/dev/null
+	stop_carriers
+	jq -e '.status == "ok"' "$BATS_TEST_TMPDIR/out3"
+	run sqlite3 "$VA_DB" "SELECT state, failures FROM breaker_state WHERE name = 'track:ups'"
+	[ "$output" = "closed|0" ]
 }

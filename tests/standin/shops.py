@@ -2,7 +2,8 @@
 """shops.py - one stand-in HTTP server for the shop backends va-order uses.
 
 Usage: shops.py --port-file FILE [--log FILE] [--mode MODE] [--count N]
-                [--delay-ms MS] [--clock EPOCH_S]
+                [--delay-ms MS] [--clock EPOCH_S] [--latency-ms MS]
+                [--rate R] [--stats FILE]
 
 Serves, on 127.0.0.1 and a free port written to FILE (atomically) once
 listening, the order APIs of four vendors as ../shared/contracts/README.md
@@ -38,6 +39,14 @@ Misbehaviour, for every vendor (--mode):
   down       every request gets 503
   flaky      the first --count requests get 503, then all is well
   fail-after the first --count requests are served, then every one gets 503
+
+For measurements (bench/order-bench), in any mode: --latency-ms MS makes
+every response wait MS first; --rate R enforces each vendor's limit at R
+requests a second, answering 429 above it with the vendor's headers
+(Shopify: the leaky bucket of 40 drains at R/s instead of 2/s; BigCommerce:
+a quota of R per 1000 ms window, X-Rate-Limit-Requests-Left and -Reset-Ms
+truthful; Magento and WooCommerce: a token bucket of R, Retry-After: 1);
+--stats FILE writes {"requests":N,"429":N,"max_inflight":N} at exit.
 
 Each request is appended to the log as a JSON line {"n","method","path",
 "auth"} (auth: "ok", "bad" or "none"; an OAuth signature, which depends on
@@ -265,6 +274,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, code, body, headers=(), raw=None):
         srv = self.server
+        if code == 429:
+            with srv.lock:
+                srv.n429 += 1
         if raw is None:
             raw = b"" if body is None else json.dumps(body).encode()
             if srv.mode == "malformed" and 200 <= code < 300 and raw:
@@ -285,6 +297,16 @@ class Handler(BaseHTTPRequestHandler):
         with srv.lock:
             srv.count += 1
             n = srv.count
+            srv.inflight += 1
+            srv.max_inflight = max(srv.max_inflight, srv.inflight)
+        try:
+            self.answer(srv, url, params, n)
+        finally:
+            with srv.lock:
+                srv.inflight -= 1
+
+    def answer(self, srv, url, params, n):
+        self.charged = False    # a connection serves many requests
         vendor, auth = self.auth(url.path, params)
         if srv.log:
             # The signature depends on the port: "auth" says it held.
@@ -296,8 +318,12 @@ class Handler(BaseHTTPRequestHandler):
                                    separators=(",", ":")) + "\n")
         if srv.mode == "slow":
             time.sleep(srv.delay_ms / 1000)
+        if srv.latency_ms > 0:
+            time.sleep(srv.latency_ms / 1000)
         if vendor is None:
             return self.send(404, {"message": "no such route"})
+        if srv.rate > 0 and not self.admit(vendor):
+            return self.over_limit(vendor)
         handler = getattr(self, vendor)
         if srv.mode == "down" or (srv.mode == "flaky" and n <= srv.nbad) \
                 or (srv.mode == "fail-after" and n > srv.nbad):
@@ -374,14 +400,72 @@ class Handler(BaseHTTPRequestHandler):
                 "limit": "Too many requests."}.get(kind, kind)
         return [{"status": code, "message": text}]
 
-    def rate_headers(self, vendor):
+    # An enforced limit (--rate)
+
+    def admit(self, vendor):
+        """Take one request from the vendor's limit; False when over it."""
+        srv = self.server
+        with srv.lock:
+            now = time.monotonic()
+            if vendor == "shopify":
+                srv.bucket = max(0.0, srv.bucket - (now - srv.leak_at) *
+                                 srv.rate)
+                srv.leak_at = now
+                if srv.bucket + 1 > 40:
+                    return False
+                srv.bucket += 1
+                self.charged = True
+                return True
+            if vendor == "bigcommerce":
+                if now - srv.win_at >= 1.0:
+                    srv.win_at, srv.win_used = now, 0
+                if srv.win_used >= srv.rate:
+                    return False
+                srv.win_used += 1
+                return True
+            b = srv.buckets.setdefault(vendor, [srv.rate, now])
+            b[0] = min(srv.rate, b[0] + (now - b[1]) * srv.rate)
+            b[1] = now
+            if b[0] < 1:
+                return False
+            b[0] -= 1
+            return True
+
+    def over_limit(self, vendor):
         srv = self.server
         if vendor == "shopify":
             with srv.lock:
                 now = time.monotonic()
-                srv.bucket = max(0.0, srv.bucket - (now - srv.leak_at) * 2)
+                bucket = max(0.0, srv.bucket - (now - srv.leak_at) * srv.rate)
+                wait = max(0.0, (bucket + 1 - 40) / srv.rate)
+            return self.send(429, self.error(vendor, 429, "limit"),
+                             [("Retry-After", "%.3f" % wait),
+                              ("X-Shopify-Shop-Api-Call-Limit", "40/40")])
+        if vendor == "bigcommerce":
+            return self.send(429, self.error(vendor, 429, "limit"),
+                             self.rate_headers(vendor, charge=False))
+        return self.send(429, self.error(vendor, 429, "limit"),
+                         [("Retry-After", "1")])
+
+    def rate_headers(self, vendor, charge=True):
+        srv = self.server
+        if vendor == "bigcommerce" and srv.rate > 0:
+            with srv.lock:
+                left = max(0, int(srv.rate) - srv.win_used)
+                reset = max(0, int((srv.win_at + 1.0 - time.monotonic())
+                                   * 1000))
+            return [("X-Rate-Limit-Time-Window-Ms", "1000"),
+                    ("X-Rate-Limit-Time-Reset-Ms", str(reset)),
+                    ("X-Rate-Limit-Requests-Quota", str(int(srv.rate))),
+                    ("X-Rate-Limit-Requests-Left", str(left))]
+        if vendor == "shopify":
+            with srv.lock:
+                now = time.monotonic()
+                srv.bucket = max(0.0, srv.bucket - (now - srv.leak_at) *
+                                 (srv.rate if srv.rate > 0 else 2))
                 srv.leak_at = now
-                srv.bucket = min(40.0, srv.bucket + 1)
+                if not getattr(self, "charged", False):
+                    srv.bucket = min(40.0, srv.bucket + 1)
                 used = int(srv.bucket + 0.999)
             return [("X-Shopify-Shop-Api-Call-Limit", "%d/40" % used)]
         if vendor == "bigcommerce":
@@ -520,6 +604,7 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024   # hundreds of clients connect at once
 
     def handle_error(self, request, client_address):
         # A client that gave up (timeout test) is not an error here.
@@ -538,6 +623,9 @@ def main():
     ap.add_argument("--delay-ms", type=int, default=3000)
     ap.add_argument("--clock", type=float)
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--latency-ms", type=int, default=0)
+    ap.add_argument("--rate", type=float, default=0)
+    ap.add_argument("--stats")
     args = ap.parse_args()
 
     srv = Server(("127.0.0.1", args.port), Handler)
@@ -545,6 +633,9 @@ def main():
     srv.delay_ms, srv.clock = args.delay_ms, args.clock
     srv.count, srv.lock = 0, threading.Lock()
     srv.bucket, srv.leak_at, srv.bc_left = 0.0, time.monotonic(), 151
+    srv.latency_ms, srv.rate = args.latency_ms, args.rate
+    srv.win_at, srv.win_used, srv.buckets = time.monotonic(), 0, {}
+    srv.inflight = srv.max_inflight = srv.n429 = 0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
@@ -554,6 +645,10 @@ def main():
         srv.serve_forever()
     finally:
         srv.server_close()
+        if args.stats:
+            with open(args.stats, "w") as f:
+                json.dump({"requests": srv.count, "429": srv.n429,
+                           "max_inflight": srv.max_inflight}, f)
 
 
 if __name__ == "__main__":

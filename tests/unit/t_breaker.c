@@ -233,6 +233,36 @@ test_race(void)
 	va_store_close(s);
 }
 
+/* peek: the state with the failure count, for a caller's memo. */
+static void
+test_peek(struct va_store *s)
+{
+	int n = -1;
+
+	va_clock_set_fixed(T0);
+	is_int(va_breaker_peek(s, "peek", &conf, &n), VA_BREAKER_CLOSED,
+	    "peek: unknown backend closed");
+	is_int(n, 0, "peek: no failures");
+	fail_n(s, "peek", &conf, 2);
+	is_int(va_breaker_peek(s, "peek", &conf, &n), VA_BREAKER_CLOSED,
+	    "peek: closed with failures");
+	is_int(n, 2, "peek: two failures counted");
+	va_breaker_success(s, "peek");
+	va_breaker_peek(s, "peek", &conf, &n);
+	is_int(n, 0, "peek: a success resets the count");
+	fail_n(s, "peek", &conf, 3);
+	is_int(va_breaker_peek(s, "peek", &conf, &n), VA_BREAKER_OPEN,
+	    "peek: open after the threshold");
+	va_clock_set_fixed(T0 + 5000);
+	fail_n(s, "peek", &conf, 5);
+	va_clock_set_fixed(T0 + 9999);
+	is_int(va_breaker_state(s, "peek", &conf), VA_BREAKER_OPEN,
+	    "late failures while open keep the first cool-down");
+	va_clock_set_fixed(T0 + 10000);
+	is_int(va_breaker_peek(s, "peek", &conf, &n), VA_BREAKER_HALF_OPEN,
+	    "peek: past the cool-down it is half-open");
+}
+
 int
 main(void)
 {
@@ -259,6 +289,7 @@ main(void)
 	test_lost_trial(s);
 	test_defaults(s);
 	test_two_handles(s);
+	test_peek(s);
 	va_store_close(s);
 	test_race();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
