@@ -2,6 +2,7 @@
  * sphinx.c - the embedded recognizer over pocketsphinx (see sphinx.h).
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
+#include <sphinxbase/feat.h>
 
 #include "asr.h"
 #include "log.h"
@@ -105,6 +107,62 @@ va_sphinx_free(struct va_sphinx *sp)
 	for (i = 0; i < sp->nnames; i++)
 		free(sp->names[i]);
 	free(sp);
+}
+
+/*
+ * Whether the file is a whole transform for the model's feature streams:
+ * classes, streams, then per stream its length n and, per class, an n x n
+ * matrix and two vectors of n. pocketsphinx itself reads what it can of a
+ * file and trusts the sizes it finds.
+ */
+static int
+mllr_fits(struct va_sphinx *sp, FILE *fp)
+{
+	feat_t *feat = ps_get_feat(sp->ps);
+	long nclass, nfeat, len, f, need;
+	double x;
+	char c;
+
+	if (fscanf(fp, "%ld %ld", &nclass, &nfeat) != 2 || nclass < 1 ||
+	    nclass > 256 || nfeat != feat_dimension1(feat))
+		return 0;
+	for (f = 0; f < nfeat; f++) {
+		if (fscanf(fp, "%ld", &len) != 1 ||
+		    len != feat_dimension2(feat, f))
+			return 0;
+		for (need = nclass * len * (len + 2); need > 0; need--)
+			if (fscanf(fp, "%lf", &x) != 1 || !isfinite(x))
+				return 0;
+	}
+	return fscanf(fp, " %c", &c) == EOF;
+}
+
+int
+va_sphinx_set_mllr(struct va_sphinx *sp, const char *path)
+{
+	ps_mllr_t *mllr;
+	FILE *fp;
+	int fits;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		va_log(VA_ERROR, "sphinx_init", "%s: cannot open the "
+		    "transform", path);
+		return -1;
+	}
+	fits = mllr_fits(sp, fp);
+	fclose(fp);
+	if (!fits) {
+		va_log(VA_ERROR, "sphinx_init", "%s: not an MLLR transform "
+		    "for this acoustic model", path);
+		return -1;
+	}
+	if ((mllr = ps_mllr_read(path)) == NULL ||
+	    ps_update_mllr(sp->ps, mllr) == NULL) {
+		va_log(VA_ERROR, "sphinx_init", "%s: cannot apply the "
+		    "transform", path);
+		return -1;
+	}
+	return 0;
 }
 
 static int

@@ -30,6 +30,13 @@ struct va_sphinx *va_sphinx_new(const char *hmm, const char *dict,
 	    const char *const *extra);
 void	va_sphinx_free(struct va_sphinx *);
 
+/*
+ * Adapt the acoustic model's means with the MLLR transform in path (as
+ * sphinxtrain's mllr_solve writes it). -1 when the file cannot be read
+ * or does not fit the model (logged, diag "sphinx_init").
+ */
+int	va_sphinx_set_mllr(struct va_sphinx *, const char *path);
+
 /* Add a search from an n-gram model (ARPA or binary) or a JSGF file. */
 int	va_sphinx_add_lm(struct va_sphinx *, const char *name, const char *path);
 int	va_sphinx_add_jsgf(struct va_sphinx *, const char *name,

@@ -143,9 +143,99 @@ one_utterance() {
 	[ "$status" -eq 0 ]
 	for o in engine lm model dict narrowband fold-db pad-ms sphinx-args \
 	    telephone db wait-expect url remote-model language timeout-ms \
-	    tries; do
+	    tries mllr dump-pcm; do
 		echo "$output" | grep -q -- "--$o" || { echo "no --$o"; return 1; }
 	done
+}
+
+# An MLLR transform for the 3 streams of 13 of the en-us model: every
+# mean scaled by A (a number) and moved by B.
+mllr_file() {	# mllr_file A B >FILE
+	awk -v a="$1" -v b="$2" 'BEGIN { print 1; print 3
+		for (s = 0; s < 3; s++) { print 13
+			for (i = 0; i < 13; i++) { l = ""
+				for (j = 0; j < 13; j++) l = l (i == j ? a : 0) " "
+				print l }
+			l = ""; for (i = 0; i < 13; i++) l = l b " "; print l
+			l = ""; for (i = 0; i < 13; i++) l = l "1.0 "; print l } }'
+}
+
+@test "va-asr: --mllr shipped still recognizes telephone audio" {
+	cd "$TESTDATA/va-asr/file-8k"
+	va va-asr --db '' --mllr shipped <input >"$BATS_TEST_TMPDIR/out"
+	run jq -r 'select(.type == "transcript") | .text' "$BATS_TEST_TMPDIR/out"
+	[ "${lines[0]}" = "one two three four five" ]
+	[ "${lines[1]}" = "yes please" ]
+}
+
+# wide.wav: the 16 kHz digits with a 6 kHz whistle, which no 8 kHz line
+# carries (the flite voice alone has too little above 4 kHz to count as
+# wideband).
+wideband_input() {
+	python3 - "$TESTDATA/va-asr/audio/digits16.wav" \
+	    "$BATS_TEST_TMPDIR/wide.wav" <<-'EOF'
+	import array, math, sys, wave
+	with wave.open(sys.argv[1]) as w:
+	    p, a = w.getparams(), array.array("h", w.readframes(w.getnframes()))
+	for i in range(len(a)):
+	    a[i] = max(-32768, min(32767, a[i] + int(
+	        3000 * math.sin(2 * math.pi * 6000 * i / p.framerate))))
+	with wave.open(sys.argv[2], "wb") as w:
+	    w.setparams(p)
+	    w.writeframes(a.tobytes())
+	EOF
+	printf '{"type":"utterance","call":"c1","turn":1,"audio":{"format":"wav","file":"%s"}}\n' \
+	    "$BATS_TEST_TMPDIR/wide.wav"
+}
+
+@test "va-asr: --mllr adapts narrowband audio only" {
+	mllr_file 0.2 3 >"$BATS_TEST_TMPDIR/bad.mllr"
+	cd "$TESTDATA/va-asr/file-8k"
+	va va-asr --db '' <input >"$BATS_TEST_TMPDIR/plain8"
+	VA_ASR_MLLR=$BATS_TEST_TMPDIR/bad.mllr va va-asr --db '' <input \
+	    >"$BATS_TEST_TMPDIR/bad8"
+	# Means moved far away: the 8 kHz turns are heard differently ...
+	! cmp -s "$BATS_TEST_TMPDIR/plain8" "$BATS_TEST_TMPDIR/bad8"
+	wideband_input >"$BATS_TEST_TMPDIR/wide"
+	va va-asr --db '' <"$BATS_TEST_TMPDIR/wide" >"$BATS_TEST_TMPDIR/plain16"
+	va va-asr --db '' --mllr "$BATS_TEST_TMPDIR/bad.mllr" \
+	    <"$BATS_TEST_TMPDIR/wide" >"$BATS_TEST_TMPDIR/bad16"
+	# ... and wideband audio exactly as without the transform.
+	jq -e '.type == "transcript" and .text != ""' "$BATS_TEST_TMPDIR/plain16"
+	cmp "$BATS_TEST_TMPDIR/plain16" "$BATS_TEST_TMPDIR/bad16"
+}
+
+@test "va-asr: a missing or corrupt transform is a clear error" {
+	run va va-asr --db '' --mllr "$BATS_TEST_TMPDIR/none.mllr" </dev/null
+	[ "$status" -eq 66 ]
+	echo "$output" | grep -q "none.mllr: cannot open the transform"
+	echo "not a transform" >"$BATS_TEST_TMPDIR/text.mllr"
+	run va va-asr --db '' --mllr "$BATS_TEST_TMPDIR/text.mllr" </dev/null
+	[ "$status" -eq 66 ]
+	echo "$output" | grep -q "text.mllr: not an MLLR transform"
+	# Cut short, or made for other feature streams.
+	mllr_file 1 0 | head -n 30 >"$BATS_TEST_TMPDIR/short.mllr"
+	run va va-asr --db '' --mllr "$BATS_TEST_TMPDIR/short.mllr" </dev/null
+	[ "$status" -eq 66 ]
+	echo "$output" | grep -q "short.mllr: not an MLLR transform"
+	mllr_file 1 0 | sed '2s/3/1/' >"$BATS_TEST_TMPDIR/streams.mllr"
+	run va va-asr --db '' --mllr "$BATS_TEST_TMPDIR/streams.mllr" </dev/null
+	[ "$status" -eq 66 ]
+	echo "$output" | grep -q "streams.mllr: not an MLLR transform"
+}
+
+@test "va-asr: --dump-pcm writes the engine's input instead of decoding" {
+	cd "$TESTDATA/va-asr/file-8k"
+	mkdir "$BATS_TEST_TMPDIR/pcm"
+	va va-asr --db '' --dump-pcm "$BATS_TEST_TMPDIR/pcm" <input \
+	    >"$BATS_TEST_TMPDIR/out"
+	! grep -q transcript "$BATS_TEST_TMPDIR/out"
+	# 16-bit samples at 16 kHz: twice the 8 kHz file's frames, in bytes
+	# twice again (within the resampler's rounding).
+	frames=$(python3 -c "import wave; print(wave.open('../audio/digits8.wav').getnframes())")
+	bytes=$(stat -c %s "$BATS_TEST_TMPDIR/pcm/t1-1.raw")
+	[ $((bytes - frames * 4)) -le 8 ] && [ $((frames * 4 - bytes)) -le 8 ]
+	[ -s "$BATS_TEST_TMPDIR/pcm/t1-2.raw" ]
 }
 
 @test "va-asr: the general language model (slow to load)" {
