@@ -66,7 +66,7 @@ static struct va_opt opts[] = {
 	  "engine", 0, 2000 },
 	{ "sphinx-args", 0, VA_OPT_STR, NULL, "ARGS",
 	  "more pocketsphinx options, such as \"-beam 1e-48 -lw 7\"", 0, 0 },
-	{ "mllr", 0, VA_OPT_STR, "none", "FILE",
+	{ "mllr", 0, VA_OPT_STR, "shipped", "FILE",
 	  "adapt the acoustic model to narrowband (8 kHz) audio with this "
 	  "MLLR transform: a file, \"shipped\" (the one made by "
 	  "tools/asr-adapt) or none", 0, 0 },
@@ -565,6 +565,12 @@ load_mllr(struct asr *st, const char *dict, const char *const *extra)
 	if (file == NULL || file[0] == '\0' || strcmp(file, "none") == 0)
 		return;
 	if (strcmp(file, "shipped") == 0) {
+		/* Made through the fold: it does not fit plain upsampling. */
+		if (!st->fold) {
+			va_log(VA_INFO, "mllr_skipped", "the shipped transform "
+			    "fits --narrowband fold only; decoding without it");
+			return;
+		}
 		if ((path = va_data_path("asr/narrowband.mllr")) == NULL)
 			va_die(66, "data_missing", "the shipped narrowband "
 			    "transform asr/narrowband.mllr is missing");

@@ -765,6 +765,7 @@ handle(const struct va_event *ev, void *arg)
 	int64_t t0 = va_mono_us(), at;
 	long llm_ms = 0;
 	float confidence;
+	double asr_conf;
 	const char *label, *alt, *llm_err = NULL;
 
 	if ((text = va_event_str(ev, "text")) == NULL) {
@@ -825,6 +826,9 @@ handle(const struct va_event *ev, void *arg)
 	va_emit_str("text", rtext ? rtext : text);
 	va_emit_str("intent", label);
 	va_emit_fixed("confidence", confidence, 3);
+	/* The recognizer's own, for va-route to weigh. */
+	if (va_event_num(ev, "confidence", &asr_conf) == 0)
+		va_emit_fixed("asr_confidence", asr_conf, 3);
 	va_emit_key("alternatives");
 	va_out_putc('[');
 	/*

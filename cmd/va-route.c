@@ -60,6 +60,8 @@ static struct va_opt opts[] = {
 	  "tone of the templates, e.g. friendly or formal", 0, 0 },
 	{ "min-confidence", 0, VA_OPT_STR, "0.50", "X",
 	  "intent confidence below which a turn is not understood", 0, 0 },
+	{ "min-asr-confidence", 0, VA_OPT_STR, "0.50", "X",
+	  "recognizer confidence below which a turn is not understood", 0, 0 },
 	{ "low-turns", 0, VA_OPT_INT, "2", "N",
 	  "hand off after N low-confidence turns in a row", 1, 100 },
 	{ "reprompts", 0, VA_OPT_INT, "2", "N",
@@ -119,6 +121,7 @@ struct cfg {
 	struct va_template *tmpl;
 	const char *kb_dir;
 	double	min_conf;
+	double	min_asr_conf;
 	double	kb_score, kb_cover;
 	int64_t	low_turns, reprompts, request_person, refund_limit;
 	int	auto_refund;
@@ -138,6 +141,7 @@ struct turn {
 	char	*text;		/* redacted caller text */
 	char	*intent;
 	double	conf;
+	double	asr_conf;	/* the recognizer's, 1 when not given */
 	json_t	*entities;
 	int64_t	t_ms;
 	const char *expect;	/* expectation of the last reply */
@@ -1073,8 +1077,8 @@ escalate(struct turn *t)
 		s->negative++;
 	if (c->negative_turns > 0 && s->negative >= c->negative_turns)
 		return handoff(t, "frustration");
-	if ((t->intent == NULL || t->conf < c->min_conf) &&
-	    !answers_await(t)) {
+	if ((t->intent == NULL || t->conf < c->min_conf ||
+	    t->asr_conf < c->min_asr_conf) && !answers_await(t)) {
 		s->low_run++;
 		if (s->low_run >= c->low_turns)
 			return handoff(t, "low_confidence");
@@ -1616,6 +1620,8 @@ on_intent(struct cfg *c, const struct va_event *ev)
 	t.intent = va_event_str(ev, "intent");
 	if (va_event_num(ev, "confidence", &t.conf) == -1)
 		t.conf = t.intent != NULL ? 1 : 0;
+	if (va_event_num(ev, "asr_confidence", &t.asr_conf) == -1)
+		t.asr_conf = 1;
 	if (va_event_bool(ev, "oos", 0)) {
 		free(t.intent);
 		t.intent = strdup("oos");
@@ -1767,6 +1773,7 @@ setup(struct cfg *c, int need_tmpl, int need_flow)
 
 	memset(c, 0, sizeof(*c));
 	c->min_conf = parse_real("min-confidence");
+	c->min_asr_conf = parse_real("min-asr-confidence");
 	c->kb_score = parse_real("kb-min-score");
 	c->kb_cover = parse_real("kb-min-cover");
 	c->low_turns = va_conf_int(&conf, "low-turns");

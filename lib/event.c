@@ -28,7 +28,7 @@ static const char *const f_utterance[] = { "start_ms", "end_ms", "audio",
 static const char *const f_transcript[] = { "text", "confidence", "words",
 	"engine", "lm", "start_ms", "end_ms", NULL };
 static const char *const f_intent[] = { "text", "intent", "confidence",
-	"alternatives", "entities", "redactions", "engine", "oos", NULL };
+	"asr_confidence", "alternatives", "entities", "redactions", "engine", "oos", NULL };
 static const char *const f_action[] = { "tool", "op", "key", "params",
 	"reply", NULL };
 static const char *const f_result[] = { "tool", "op", "key", "ok", "status",

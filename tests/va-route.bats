@@ -233,3 +233,13 @@ by_order() {
 	    (map(select(.type == "reply" and .by == "va-order") | .turn) == [3, 4])' \
 	    "$BATS_TEST_TMPDIR/out"
 }
+
+@test "va-route: escalation: the recognizer's low confidence is not understood" { run_case va-route esc-asr-confidence; }
+
+@test "va-route: --min-asr-confidence 0 acts on what the recognizer heard" {
+	export VA_DB=$BATS_TEST_TMPDIR/va.db VA_DATA_DIR=$TOP/data
+	run sh -c "va-route --min-asr-confidence 0 <'$TESTDATA/va-route/esc-asr-confidence/input'"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e -s '[.[] | select(.type == "reply" and .turn == 1)][0].final == true' >/dev/null
+	! echo "$output" | jq -e -s 'any(.[]; .type == "handoff")' >/dev/null
+}
