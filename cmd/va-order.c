@@ -23,17 +23,17 @@
  * input order across calls, never within one.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "callq.h"
 #include "callstate.h"
 #include "clock.h"
 #include "conf.h"
 #include "csv.h"
 #include "event.h"
+#include "linein.h"
 #include "log.h"
 #include "loop.h"
 #include "luhn.h"
@@ -394,12 +394,7 @@ handle(const struct va_event *ev, void *arg)
 	return 0;
 }
 
-/*
- * Many lookups at once: a poll loop over standard input and the runner.
- * Events are queued per call while an action of that call is waiting for
- * its answer, so a call's events keep their order and other calls are not
- * held up.
- */
+/* Many lookups at once (see run_concurrent). */
 
 struct item {
 	char	*line;
@@ -410,71 +405,11 @@ struct item {
 	int	 started, done;	/* done: 1 answered, 2 by an error */
 	struct va_shop *s;
 	struct va_shop_answer a;
-	struct callq *q;
-	struct item *next;
-};
-
-struct callq {
-	char	*call;
-	struct item *head, *tail;
-	int	 busy;
-	struct callq *next;
+	struct va_callq_call *q;
 };
 
 static struct state *cst;
-#define QBUCKETS	1024
-
-static struct callq *queues[QBUCKETS];	/* calls with events held */
-static int nqueues;
-static long lineno_c;
-
-/* The call's queue, by a hash of the call id; NULL when it has none. */
-static unsigned
-qhash(const char *call)
-{
-	unsigned h = 2166136261u;
-
-	for (; *call != '\0'; call++)
-		h = (h ^ (unsigned char)*call) * 16777619u;
-	return h % QBUCKETS;
-}
-
-static struct callq *
-queue_for(const char *call, int create)
-{
-	struct callq *q;
-	unsigned h = qhash(call);
-
-	for (q = queues[h]; q != NULL; q = q->next)
-		if (strcmp(q->call, call) == 0)
-			return q;
-	if (!create)
-		return NULL;
-	if ((q = calloc(1, sizeof(*q))) == NULL ||
-	    (q->call = strdup(call)) == NULL)
-		va_die(71, "out_of_memory", "out of memory");
-	q->next = queues[h];
-	queues[h] = q;
-	nqueues++;
-	return q;
-}
-
-static void
-queue_drop(struct callq *q)
-{
-	struct callq **p;
-
-	for (p = &queues[qhash(q->call)]; *p != NULL; p = &(*p)->next)
-		if (*p == q) {
-			*p = q->next;
-			break;
-		}
-	nqueues--;
-	free(q->call);
-	free(q);
-}
-
-static void advance(struct callq *);
+static struct va_callq *calls;	/* calls with events held */
 
 static void
 on_item(void *arg, struct va_shop *s, struct va_shop_answer *a)
@@ -485,8 +420,7 @@ on_item(void *arg, struct va_shop *s, struct va_shop_answer *a)
 	it->a = *a;
 	va_order_init(&a->order);	/* the order is the item's now */
 	it->done = 1;
-	if (!it->q->busy)
-		advance(it->q);
+	va_callq_advance(it->q);
 }
 
 static int
@@ -543,34 +477,41 @@ answer_item(struct item *it)
 	}
 	va_jscan_free(&ev.js);
 	va_shop_answer_free(&it->a);
+	it->done = 2;	/* nothing left to free */
 }
 
-/* Write out what the head of q allows, starting its next lookup. */
-static void
-advance(struct callq *q)
+/*
+ * The item at the head of its call's queue (lib/callq.h): write it out,
+ * or start its lookup; 0 while that is in flight.
+ */
+static int
+step(void *arg, void *unused)
 {
-	struct item *it;
+	struct item *it = arg;
 
-	q->busy = 1;
-	while ((it = q->head) != NULL) {
-		if (it->action) {
-			if (!it->started)
-				start(it);
-			if (!it->done)
-				break;
-			if (it->done == 1)
-				answer_item(it);
-		} else {
-			va_out_write(it->line, it->len);
-			va_out_putc('\n');
-		}
-		q->head = it->next;
-		free(it->line);
-		free(it);
+	if (it->action) {
+		if (!it->started)
+			start(it);
+		if (!it->done)
+			return 0;
+		if (it->done == 1)
+			answer_item(it);
+	} else {
+		va_out_write(it->line, it->len);
+		va_out_putc('\n');
 	}
-	q->busy = 0;
-	if (q->head == NULL)
-		queue_drop(q);
+	return 1;
+}
+
+static void
+release(void *arg, void *unused)
+{
+	struct item *it = arg;
+
+	if (it->done == 1)
+		va_shop_answer_free(&it->a);	/* held at a stop */
+	free(it->line);
+	free(it);
 }
 
 /* Is ev an action for the order tool? */
@@ -588,30 +529,29 @@ is_order(const struct va_event *ev)
 	return r;
 }
 
-/* One input line; -1 when it is bad. */
+/* One input line, the lineno-th; -1 when it is bad. */
 static int
-one_line(const char *line, size_t len)
+one_line(const char *line, size_t len, long lineno)
 {
 	struct va_event ev;
-	struct callq *q;
+	struct va_callq_call *q;
 	struct item *it;
 	const char *why;
 	char *call;
 
-	lineno_c++;
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
 		len--;
 	if (len == 0)
 		return 0;
 	memset(&ev, 0, sizeof(ev));
 	if (va_event_parse(&ev, line, len, &why) == -1) {
-		va_log(VA_WARN, "bad_line", "line %ld: %s", lineno_c, why);
+		va_log(VA_WARN, "bad_line", "line %ld: %s", lineno, why);
 		va_jscan_free(&ev.js);
 		return -1;
 	}
-	ev.lineno = lineno_c;
+	ev.lineno = lineno;
 	call = va_event_str(&ev, "call");
-	q = queue_for(call != NULL ? call : "", 0);
+	q = va_callq_find(calls, call);
 	if (q == NULL && !is_order(&ev)) {
 		va_out_write(line, len);
 		va_out_putc('\n');
@@ -621,40 +561,40 @@ one_line(const char *line, size_t len)
 			va_die(71, "out_of_memory", "out of memory");
 		memcpy(it->line, line, len);
 		it->len = len;
-		it->lineno = lineno_c;
+		it->lineno = lineno;
 		it->read_us = va_mono_us();
 		it->action = q != NULL ? is_order(&ev) : 1;
-		if (q == NULL)
-			q = queue_for(call != NULL ? call : "", 1);
-		it->q = q;
-		if (q->head != NULL)
-			q->tail->next = it;
-		else
-			q->head = it;
-		q->tail = it;
-		if (q->head == it)
-			advance(q);
+		if ((it->q = va_callq_get(calls, call)) == NULL ||
+		    va_callq_push(it->q, it) == -1)
+			va_die(71, "out_of_memory", "out of memory");
 	}
 	free(call);
 	va_jscan_free(&ev.js);
 	return 0;
 }
 
+/*
+ * Many lookups at once: a poll loop over standard input and the runner.
+ * Events are queued per call while an action of that call is waiting for
+ * its answer, so a call's events keep their order and other calls are not
+ * held up.
+ */
 static int
 run_concurrent(struct state *st)
 {
-	size_t cap = 1 << 16, len = 0, at, n;
-	char *buf, *nl, *tmp;
-	ssize_t r;
-	int eof = 0, status = 0, ready;
-	long max_line = 1 << 20;
+	struct va_linein in;
+	const char *line;
+	size_t n;
+	int r, eof = 0, status = 0, ready;
 
 	cst = st;
-	if ((buf = malloc(cap)) == NULL)
+	if ((calls = va_callq_new(step, release, NULL)) == NULL)
 		va_die(71, "out_of_memory", "out of memory");
+	va_linein_init(&in, 0, 0);
 	va_signals_init();
 	va_shop_batch(st->runner, 1);
-	while (!eof || va_shop_pending(st->runner) > 0 || nqueues > 0) {
+	while (!eof || va_shop_pending(st->runner) > 0 ||
+	    va_callq_count(calls) > 0) {
 		va_out_flush();
 		if (va_stop_requested())
 			break;
@@ -664,55 +604,26 @@ run_concurrent(struct state *st)
 			ready = (va_shop_run(st->runner, -1, -1), 0);
 		if (!ready)
 			continue;
-		if (cap - len < 4096) {
-			if (cap >= (size_t)max_line * 2) {
-				va_log(VA_WARN, "line_too_long", "line %ld: "
-				    "longer than %ld bytes", lineno_c + 1,
-				    max_line);
-				len = 0;
-				status = 65;
-			} else {
-				cap *= 2;
-				if ((tmp = realloc(buf, cap)) == NULL)
-					va_die(71, "out_of_memory",
-					    "out of memory");
-				buf = tmp;
-			}
-		}
-		if ((r = read(0, buf + len, cap - len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			va_log(VA_ERROR, "read_error", "cannot read input: %s",
-			    strerror(errno));
+		if ((r = va_linein_fill(&in)) == -1) {
 			status = 74;
 			break;
 		}
-		if (r == 0) {
-			eof = 1;
-			if (len > 0)
-				buf[len++] = '\n';
-		} else
-			len += (size_t)r;
-		at = 0;
-		while (at < len && (nl = memchr(buf + at, '\n',
-		    len - at)) != NULL) {
-			n = (size_t)(nl - (buf + at));
-			if (one_line(buf + at, n) == -1) {
-				status = 65;
-				if (conf.strict) {
-					eof = 1;
-					break;
-				}
+		eof = r == 0;
+		while ((r = va_linein_next(&in, &line, &n)) != 0) {
+			if (r == 1 && one_line(line, n, in.lineno) == 0)
+				continue;
+			status = 65;
+			if (conf.strict) {
+				eof = 1;
+				break;
 			}
-			at += n + 1;
 		}
 		va_shop_commit(st->runner);
-		memmove(buf, buf + at, len - at);
-		len -= at;
 	}
 	va_shop_commit(st->runner);
 	va_out_flush();
-	free(buf);
+	va_linein_free(&in);
+	va_callq_free(calls);
 	return status;
 }
 

@@ -18,6 +18,7 @@
 #include "cache.h"
 #include "clock.h"
 #include "fetch.h"
+#include "hash.h"
 #include "log.h"
 #include "outbox.h"
 #include "ratelimit.h"
@@ -132,11 +133,7 @@ va_track_commit(struct va_tracker *t)
 static unsigned
 hash(const char *s)
 {
-	unsigned h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h % MEM_BUCKETS;
+	return va_hash_str(s) % MEM_BUCKETS;
 }
 
 static struct mem *
