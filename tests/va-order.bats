@@ -257,3 +257,21 @@ actions() {
 	[ "$output" -ge 1 ]
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/shops.log")" -eq $((sent + 1)) ]
 }
+
+@test "va-order -j: an overlong line is dropped as without -j, the next action still answered" {
+	local d=$BATS_TEST_TMPDIR j
+	"$VA_BIN/va-order" import --db "$d/va.db" "$TOP/data/demo/orders.json" 2>/dev/null
+	{
+		echo '{"type":"call_start","call":"c1","turn":0,"t_ms":0,"by":"t","at":1}'
+		printf '{"type":"x","call":"c1","turn":1,"t_ms":1,"by":"t","at":1,"pad":"%0300d"}\n' 0
+		echo '{"type":"action","call":"c1","turn":1,"t_ms":2,"by":"t","at":1,"tool":"order","op":"lookup","key":"c1:order","params":{"number":"10234"}}'
+	} >"$d/in"
+	for j in 1 4; do
+		run sh -c "VA_MAX_LINE=200 '$VA_BIN/va-order' -j $j --db '$d/va.db' <'$d/in' >'$d/out$j' 2>'$d/err$j'"
+		[ "$status" -eq 65 ]
+		grep -q '"diag":"line_too_long","msg":"line 2: longer than 200 bytes"' "$d/err$j"
+		jq -e -s '[.[] | select(.type == "result")] | length == 1 and .[0].ok == true' "$d/out$j" >/dev/null
+		! grep -q '"pad"' "$d/out$j"
+	done
+	cmp "$d/out1" "$d/out4"
+}
