@@ -1,6 +1,8 @@
 /*
  * fetch.c - concurrent HTTP requests over curl's multi interface (see
- * fetch.h). Besides http.c, the one file that includes curl/curl.h.
+ * fetch.h). Besides http.c, the one file that includes curl/curl.h; a
+ * request is set up and its response captured as http.c does it
+ * (http_curl.h).
  *
  * Transfers are driven with curl_multi_socket_action(): curl names the
  * sockets it wants watched (on_socket) and when it next needs a call
@@ -21,14 +23,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-
 #include "fetch.h"
+#include "http_curl.h"
 #include "log.h"
-
-#ifndef VA_VERSION
-#define VA_VERSION "0"
-#endif
 
 struct xfer {
 	struct va_fetch		*f;
@@ -38,8 +35,7 @@ struct xfer {
 	char			*userpwd;
 	char			*url;
 	struct va_http_resp	 resp;
-	size_t			 cap, hcap;
-	int			 oom;
+	struct va_http_sink	 sink;		/* fills resp */
 	va_fetch_cb		 cb;
 	void			*arg;
 	char			 errbuf[CURL_ERROR_SIZE];
@@ -187,100 +183,6 @@ va_fetch_pending(const struct va_fetch *f)
 	return f->n;
 }
 
-static size_t
-on_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct xfer *x = arg;
-	struct va_http_resp *r = &x->resp;
-	size_t n = size * nmemb, cap;
-	char *p;
-
-	if (r->body_len + n + 1 > x->cap) {
-		cap = x->cap ? x->cap : 4096;
-		while (cap < r->body_len + n + 1)
-			cap *= 2;
-		if ((p = realloc(r->body, cap)) == NULL) {
-			x->oom = 1;
-			return 0;
-		}
-		r->body = p;
-		x->cap = cap;
-	}
-	memcpy(r->body + r->body_len, data, n);
-	r->body_len += n;
-	r->body[r->body_len] = '\0';
-	return n;
-}
-
-static char *
-dup_trim(const char *s, size_t n)
-{
-	char *p;
-
-	while (n > 0 && (*s == ' ' || *s == '\t')) {
-		s++;
-		n--;
-	}
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	if ((p = malloc(n + 1)) == NULL)
-		return NULL;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
-static void
-hdrs_clear(struct va_http_resp *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->nhdrs; i++) {
-		free(r->hdrs[i].name);
-		free(r->hdrs[i].value);
-	}
-	r->nhdrs = 0;
-}
-
-static size_t
-on_header(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct xfer *x = arg;
-	struct va_http_resp *r = &x->resp;
-	struct va_http_hdr *hd;
-	size_t n = size * nmemb, len = n, cap;
-	const char *colon;
-
-	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
-		len--;
-	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-		hdrs_clear(r);
-		return n;
-	}
-	if (len == 0 || (colon = memchr(data, ':', len)) == NULL)
-		return n;
-	if (r->nhdrs == x->hcap) {
-		cap = x->hcap ? x->hcap * 2 : 16;
-		if ((hd = realloc(r->hdrs, cap * sizeof(*hd))) == NULL)
-			goto oom;
-		r->hdrs = hd;
-		x->hcap = cap;
-	}
-	hd = &r->hdrs[r->nhdrs];
-	hd->name = dup_trim(data, (size_t)(colon - data));
-	hd->value = dup_trim(colon + 1, len - (size_t)(colon - data) - 1);
-	if (hd->name == NULL || hd->value == NULL) {
-		free(hd->name);
-		free(hd->value);
-		goto oom;
-	}
-	r->nhdrs++;
-	return n;
-oom:
-	x->oom = 1;
-	return 0;
-}
-
 static char *
 dup_or_null(const char *s, size_t n)
 {
@@ -300,7 +202,6 @@ va_fetch_start(struct va_fetch *f, const struct va_http_req *req,
     va_fetch_cb cb, void *arg)
 {
 	const char *const *hp;
-	const char *m;
 	struct curl_slist *t;
 	struct xfer *x;
 	CURLcode rc = CURLE_OK;
@@ -309,6 +210,7 @@ va_fetch_start(struct va_fetch *f, const struct va_http_req *req,
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		goto fail;
 	x->f = f;
+	x->sink.resp = &x->resp;
 	x->cb = cb;
 	x->arg = arg;
 	if ((x->curl = c = curl_easy_init()) == NULL ||
@@ -325,40 +227,14 @@ va_fetch_start(struct va_fetch *f, const struct va_http_req *req,
 			goto fail;
 		x->hl = t;
 	}
-	rc |= curl_easy_setopt(c, CURLOPT_URL, x->url);
-	rc |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	rc |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	rc |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-	rc |= curl_easy_setopt(c, CURLOPT_USERAGENT, "va/" VA_VERSION);
-	rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
-	rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	rc |= curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
-	rc |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	rc |= curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+	if (va_http_setopts(c, req, x->url, x->body, x->userpwd, x->hl,
+	    x->errbuf, &x->sink) == -1)
+		goto fail;
 	rc |= curl_easy_setopt(c, CURLOPT_PRIVATE, x);
 	rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
 	    req->timeout_ms > 0 ? req->timeout_ms : 10000L);
 	rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 	    req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 3000L);
-	if (x->hl != NULL)
-		rc |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->hl);
-	if (x->userpwd != NULL) {
-		rc |= curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		rc |= curl_easy_setopt(c, CURLOPT_USERPWD, x->userpwd);
-	}
-	m = req->method != NULL ? req->method : req->body != NULL ? "POST" :
-	    "GET";
-	if (strcmp(m, "GET") == 0)
-		rc |= curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-	else {
-		rc |= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)(x->body != NULL ? req->body_len : 0));
-		rc |= curl_easy_setopt(c, CURLOPT_POSTFIELDS,
-		    x->body != NULL ? x->body : "");
-		if (strcmp(m, "POST") != 0)
-			rc |= curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m);
-	}
 	if (rc != CURLE_OK || curl_multi_add_handle(f->multi, c) != CURLM_OK)
 		goto fail;
 	x->next = f->head;
@@ -372,39 +248,6 @@ fail:
 	if (x != NULL)
 		xfer_free(x);
 	return -1;
-}
-
-static enum va_http_outcome
-classify(CURLcode rc, long status)
-{
-	switch (rc) {
-	case CURLE_OK:
-		break;
-	case CURLE_OPERATION_TIMEDOUT:
-		return VA_HTTP_TIMEOUT;
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_RECV_ERROR:
-	case CURLE_SEND_ERROR:
-	case CURLE_GOT_NOTHING:
-		return VA_HTTP_UNREACHABLE;
-	default:
-		return VA_HTTP_PROTOCOL;
-	}
-	if (status >= 200 && status < 300)
-		return VA_HTTP_OK;
-	if (status == 404 || status == 410)
-		return VA_HTTP_NOT_FOUND;
-	if (status == 401 || status == 403)
-		return VA_HTTP_AUTH;
-	if (status == 429)
-		return VA_HTTP_RATE_LIMITED;
-	if (status >= 400 && status < 500)
-		return VA_HTTP_CLIENT;
-	if (status >= 500 && status < 600)
-		return VA_HTTP_SERVER;
-	return VA_HTTP_PROTOCOL;
 }
 
 /* Finish one transfer: classify, call back, free. */
@@ -423,16 +266,16 @@ finish(struct va_fetch *f, struct xfer *x, CURLcode rc)
 		curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
 		r->status = status;
 	} else {
-		snprintf(r->error, sizeof(r->error), "%s", x->oom ?
+		snprintf(r->error, sizeof(r->error), "%s", x->sink.oom ?
 		    "out of memory" : x->errbuf[0] ? x->errbuf :
 		    curl_easy_strerror(rc));
 		r->status = 0;
 		r->body_len = 0;
-		hdrs_clear(r);
+		va_http_hdrs_clear(r);
 	}
-	r->outcome = classify(rc, status);
+	r->outcome = va_http_classify(rc, status, NULL);
 	if (r->body == NULL && (r->body = calloc(1, 1)) != NULL)
-		x->cap = 1;
+		x->sink.cap = 1;
 	else if (r->body != NULL)
 		r->body[r->body_len] = '\0';
 	if (x->cb != NULL)

@@ -1,7 +1,8 @@
 /*
  * http.c - the HTTP client over libcurl: timeouts, retries with backoff and
- * jitter, Retry-After, outcome classification. The only file that includes
- * curl/curl.h; see http.h for the contract.
+ * jitter, Retry-After, outcome classification; see http.h for the
+ * contract. With lib/fetch.c the only file that includes curl/curl.h: the
+ * request set-up and response capture both use are here (http_curl.h).
  */
 #include <ctype.h>
 #include <limits.h>
@@ -12,10 +13,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "clock.h"
-#include "http.h"
+#include "http_curl.h"
 #include "log.h"
 
 #ifndef VA_VERSION
@@ -25,15 +24,6 @@
 struct va_http {
 	CURL	*curl;
 	char	 errbuf[CURL_ERROR_SIZE];
-	int	 oom;		/* a callback ran out of memory */
-};
-
-/* What the write and header callbacks fill during one try. */
-struct xfer {
-	struct va_http		*h;
-	struct va_http_resp	*resp;
-	size_t			 cap;		/* of resp->body */
-	size_t			 hcap;		/* of resp->hdrs */
 };
 
 static int curl_ready;
@@ -73,8 +63,8 @@ va_http_free(struct va_http *h)
 	free(h);
 }
 
-static void
-hdrs_clear(struct va_http_resp *resp)
+void
+va_http_hdrs_clear(struct va_http_resp *resp)
 {
 	size_t i;
 
@@ -90,29 +80,27 @@ va_http_resp_free(struct va_http_resp *resp)
 {
 	if (resp == NULL)
 		return;
-	hdrs_clear(resp);
+	va_http_hdrs_clear(resp);
 	free(resp->hdrs);
 	free(resp->body);
 	memset(resp, 0, sizeof(*resp));
 }
 
-/* Forget the previous try's response, keeping the allocations. */
-static void
-xfer_reset(struct xfer *x)
+void
+va_http_sink_reset(struct va_http_sink *x)
 {
 	x->resp->status = 0;
 	x->resp->body_len = 0;
 	if (x->resp->body != NULL)
 		x->resp->body[0] = '\0';
-	hdrs_clear(x->resp);
-	x->h->oom = 0;
-	x->h->errbuf[0] = '\0';
+	va_http_hdrs_clear(x->resp);
+	x->oom = 0;
 }
 
 static size_t
 on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct xfer *x = arg;
+	struct va_http_sink *x = arg;
 	struct va_http_resp *r = x->resp;
 	size_t n = size * nmemb, cap;
 	char *p;
@@ -122,7 +110,7 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 		while (cap < r->body_len + n + 1)
 			cap *= 2;
 		if ((p = realloc(r->body, cap)) == NULL) {
-			x->h->oom = 1;
+			x->oom = 1;
 			return 0;
 		}
 		r->body = p;
@@ -177,7 +165,7 @@ hdr_fold(struct va_http_resp *r, const char *s, size_t n)
 static size_t
 on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct xfer *x = arg;
+	struct va_http_sink *x = arg;
 	struct va_http_resp *r = x->resp;
 	struct va_http_hdr *hd;
 	size_t n = size * nmemb, len = n, cap;
@@ -187,7 +175,7 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 		len--;
 	/* A status line starts a block: an interim 1xx one is forgotten. */
 	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-		hdrs_clear(r);
+		va_http_hdrs_clear(r);
 		return n;
 	}
 	if (len == 0)
@@ -217,7 +205,7 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 	r->nhdrs++;
 	return n;
 oom:
-	x->h->oom = 1;
+	x->oom = 1;
 	return 0;
 }
 
@@ -317,12 +305,13 @@ url_for_log(const char *url, char *out, size_t cap)
 	    (int)strcspn(at ? at + 1 : host, "?#"), at ? at + 1 : host);
 }
 
-/*
- * Classify one try; *retry says whether another try may change it.
- */
-static enum va_http_outcome
-classify(CURLcode rc, long status, int *retry)
+enum va_http_outcome
+va_http_classify(CURLcode rc, long status, int *retry)
 {
+	int dummy;
+
+	if (retry == NULL)
+		retry = &dummy;
 	*retry = 0;
 	switch (rc) {
 	case CURLE_OK:
@@ -362,46 +351,44 @@ classify(CURLcode rc, long status, int *retry)
 	return VA_HTTP_PROTOCOL;
 }
 
-/* Set the options that do not change between tries; -1 on failure. */
-static int
-setup(struct va_http *h, const struct va_http_req *req, struct xfer *x,
-    struct curl_slist *hl)
+int
+va_http_setopts(CURL *c, const struct va_http_req *req, const char *url,
+    const char *body, const char *userpwd, struct curl_slist *hl,
+    char *errbuf, struct va_http_sink *x)
 {
-	CURL *c = h->curl;
 	const char *m = req->method;
 	CURLcode rc = CURLE_OK;
 
-	/* Keeps the connection cache; any failed option leaves rc non-zero. */
-	curl_easy_reset(c);
-	rc |= curl_easy_setopt(c, CURLOPT_URL, req->url);
+	/* Any failed option leaves rc non-zero. */
+	rc |= curl_easy_setopt(c, CURLOPT_URL, url);
 	rc |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	rc |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	rc |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	rc |= curl_easy_setopt(c, CURLOPT_USERAGENT, "va/" VA_VERSION);
-	rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
+	rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	rc |= curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
 	rc |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	rc |= curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	if (hl != NULL)
 		rc |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-	if (req->userpwd != NULL) {
+	if (userpwd != NULL) {
 		rc |= curl_easy_setopt(c, CURLOPT_HTTPAUTH,
 		    (long)CURLAUTH_BASIC);
-		rc |= curl_easy_setopt(c, CURLOPT_USERPWD, req->userpwd);
+		rc |= curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
 	}
 	if (m == NULL)
-		m = req->body != NULL ? "POST" : "GET";
+		m = body != NULL ? "POST" : "GET";
 	if (strcmp(m, "HEAD") == 0)
 		rc |= curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	else if (strcmp(m, "GET") == 0)
 		rc |= curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-	else if (strcmp(m, "POST") == 0 || req->body != NULL) {
+	else if (strcmp(m, "POST") == 0 || body != NULL) {
 		rc |= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)(req->body != NULL ? req->body_len : 0));
+		    (curl_off_t)(body != NULL ? req->body_len : 0));
 		rc |= curl_easy_setopt(c, CURLOPT_POSTFIELDS,
-		    req->body != NULL ? req->body : "");
+		    body != NULL ? body : "");
 	}
 	if (strcmp(m, "GET") != 0 && strcmp(m, "POST") != 0 &&
 	    strcmp(m, "HEAD") != 0)
@@ -441,7 +428,7 @@ int
 va_http_do(struct va_http *h, const struct va_http_req *req,
     struct va_http_resp *resp)
 {
-	struct xfer x;
+	struct va_http_sink x;
 	struct curl_slist *hl = NULL, *t;
 	const char *const *hp;
 	const char *method;
@@ -453,7 +440,6 @@ va_http_do(struct va_http *h, const struct va_http_req *req,
 
 	memset(resp, 0, sizeof(*resp));
 	memset(&x, 0, sizeof(x));
-	x.h = h;
 	x.resp = resp;
 	start = va_mono_us();
 	conn_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 3000;
@@ -470,7 +456,10 @@ va_http_do(struct va_http *h, const struct va_http_req *req,
 			goto oom;
 		hl = t;
 	}
-	if (setup(h, req, &x, hl) == -1) {
+	/* curl_easy_reset keeps the connection cache. */
+	curl_easy_reset(h->curl);
+	if (va_http_setopts(h->curl, req, req->url, req->body, req->userpwd,
+	    hl, h->errbuf, &x) == -1) {
 		snprintf(resp->error, sizeof(resp->error),
 		    "cannot set up the request");
 		va_log(VA_ERROR, "http_setup", "%s %s: %s", method, url,
@@ -480,7 +469,8 @@ va_http_do(struct va_http *h, const struct va_http_req *req,
 	}
 
 	for (;;) {
-		xfer_reset(&x);
+		va_http_sink_reset(&x);
+		h->errbuf[0] = '\0';
 		resp->tries++;
 		/* A try never runs past the budget, however little is left. */
 		left = budget - elapsed_ms(start);
@@ -499,7 +489,7 @@ va_http_do(struct va_http *h, const struct va_http_req *req,
 			resp->error[0] = '\0';
 			ret = 0;
 		} else {
-			if (h->oom)
+			if (x.oom)
 				snprintf(resp->error, sizeof(resp->error),
 				    "out of memory");
 			else
@@ -510,7 +500,7 @@ va_http_do(struct va_http *h, const struct va_http_req *req,
 			    (int)rc, curl_easy_strerror(rc));
 			ret = -1;
 		}
-		resp->outcome = classify(rc, resp->status, &retry);
+		resp->outcome = va_http_classify(rc, resp->status, &retry);
 		if (!retry || resp->tries >= max_tries)
 			break;
 		delay = next_delay(resp, base, bmax, resp->tries);
@@ -529,7 +519,7 @@ oom:
 done:
 	/* Nothing arrived: no status, no half a response. */
 	if (ret == -1)
-		xfer_reset(&x);
+		va_http_sink_reset(&x);
 	if (resp->body == NULL && (resp->body = calloc(1, 1)) != NULL)
 		x.cap = 1;
 	resp->elapsed_ms = elapsed_ms(start);

@@ -16,22 +16,33 @@
 #include "log.h"
 #include "tap.h"
 
-static char dir[] = "/tmp/t_linein.XXXXXX";
-static char err_path[300];
+static int errfd = -1;		/* an anonymous file: tmpfile(3) */
 static int saved_stderr = -1, wfd = -1;
 static char got[8192];		/* the lines got, "|"-separated; -1 as "!" */
+
+/* An unnamed scratch file, gone when closed; -1 on failure. */
+static int
+scratch_fd(void)
+{
+	FILE *fp;
+	int fd;
+
+	if ((fp = tmpfile()) == NULL)
+		return -1;
+	fd = dup(fileno(fp));
+	fclose(fp);
+	return fd;
+}
 
 /* Diagnostics go to a file while a case runs. */
 static void
 err_begin(void)
 {
-	int fd;
-
 	fflush(stderr);
 	saved_stderr = dup(STDERR_FILENO);
-	fd = open(err_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
+	if (ftruncate(errfd, 0) == -1 || lseek(errfd, 0, SEEK_SET) == -1)
+		printf("# cannot empty the diagnostics file\n");
+	dup2(errfd, STDERR_FILENO);
 }
 
 /* The diagnostics logged since err_begin(). */
@@ -40,16 +51,14 @@ err_end(void)
 {
 	static char buf[4096];
 	ssize_t n;
-	int fd;
 
 	fflush(stderr);
 	dup2(saved_stderr, STDERR_FILENO);
 	close(saved_stderr);
 	buf[0] = '\0';
-	if ((fd = open(err_path, O_RDONLY)) != -1) {
-		n = read(fd, buf, sizeof(buf) - 1);
+	if (lseek(errfd, 0, SEEK_SET) != -1) {
+		n = read(errfd, buf, sizeof(buf) - 1);
 		buf[n > 0 ? n : 0] = '\0';
-		close(fd);
 	}
 	return buf;
 }
@@ -236,21 +245,19 @@ static void
 growth(void)
 {
 	struct va_linein in;
-	char path[300], *big;
+	char *big;
 	size_t n = 300000;
 	int fd, k = 0, r;
 	const char *line = NULL;
 	size_t len = 0;
 
-	snprintf(path, sizeof(path), "%s/big", dir);
 	big = malloc(n + 8);
 	memset(big, 'a', n);
 	memcpy(big + n, "\nb", 2);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (write(fd, big, n + 2) != (ssize_t)(n + 2))
+	fd = scratch_fd();
+	if (write(fd, big, n + 2) != (ssize_t)(n + 2) ||
+	    lseek(fd, 0, SEEK_SET) == -1)
 		printf("# short write\n");
-	close(fd);
-	fd = open(path, O_RDONLY);
 	va_linein_init(&in, fd, 0);
 	while (k == 0 && va_linein_fill(&in) == 1)
 		while ((r = va_linein_next(&in, &line, &len)) == 1)
@@ -264,7 +271,6 @@ growth(void)
 	ok(len == 1 && line[0] == 'b', "b");
 	va_linein_free(&in);
 	close(fd);
-	unlink(path);
 	free(big);
 }
 
@@ -309,11 +315,10 @@ read_error(void)
 int
 main(void)
 {
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp\n");
+	if ((errfd = scratch_fd()) == -1) {
+		printf("Bail out! tmpfile\n");
 		return 1;
 	}
-	snprintf(err_path, sizeof(err_path), "%s/err", dir);
 	setenv("VA_LOG", "brief", 1);
 	unsetenv("VA_LOG_LEVEL");
 	unsetenv("VA_MAX_LINE");
@@ -326,7 +331,6 @@ main(void)
 	growth();
 	environment_bound();
 	read_error();
-	unlink(err_path);
-	rmdir(dir);
+	close(errfd);
 	return tap_done();
 }
