@@ -123,6 +123,85 @@ is_stop(const char *w, size_t n)
 	return 0;
 }
 
+/* Contractions written without their apostrophe, and what they mean. */
+static const char *const bare[][2] = {
+	{ "dont", "do not" }, { "didnt", "did not" }, { "doesnt", "does not" },
+	{ "cant", "can not" }, { "wont", "will not" }, { "isnt", "is not" },
+	{ "arent", "are not" }, { "wasnt", "was not" },
+	{ "werent", "were not" }, { "havent", "have not" },
+	{ "hasnt", "has not" }, { "hadnt", "had not" },
+	{ "couldnt", "could not" }, { "wouldnt", "would not" },
+	{ "shouldnt", "should not" }, { "aint", "is not" },
+	{ "im", "i am" }, { "ive", "i have" }, { "cannot", "can not" },
+	{ NULL, NULL }
+};
+
+/* Append n bytes of s to out[*o], leaving room for the NUL; 0 or -1. */
+static int
+put(char *out, size_t *o, size_t outsz, const char *s, size_t n)
+{
+	if (*o + n + 1 >= outsz)
+		return -1;
+	memcpy(out + *o, s, n);
+	*o += n;
+	return 0;
+}
+
+/*
+ * Rewrite the normalised words of in[0..len) into out (see VA_FEAT_EXPAND);
+ * returns the new length. Words that do not fit are left out. "'s" stays
+ * as it is: "is", "has" or a possessive, it cannot be told.
+ */
+static size_t
+expand(const char *in, size_t len, char *out, size_t outsz)
+{
+	static const char *const suf[][2] = { { "n't", " not" },
+		{ "'ve", " have" }, { "'re", " are" }, { "'ll", " will" },
+		{ "'m", " am" }, { "'d", " would" }, { NULL, NULL } };
+	size_t i = 0, j, n, o = 0, k, sl;
+	const char *w, *tail;
+
+	while (i < len) {
+		for (j = i; j < len && in[j] != ' '; j++)
+			;
+		w = in + i;
+		n = j - i;
+		tail = "";
+		for (k = 0; suf[k][0] != NULL; k++) {
+			sl = strlen(suf[k][0]);
+			if (n > sl && memcmp(w + n - sl, suf[k][0], sl) == 0) {
+				n -= sl;
+				tail = suf[k][1];
+				break;
+			}
+		}
+		/* "can't", "won't" and "shan't" lose more than "n't". */
+		if (k == 0 && n == 2 && memcmp(w, "ca", 2) == 0)
+			n = 3;
+		else if (k == 0 && n == 2 && memcmp(w, "wo", 2) == 0) {
+			w = "will";
+			n = 4;
+		} else if (k == 0 && n == 3 && memcmp(w, "sha", 3) == 0) {
+			w = "shall";
+			n = 5;
+		}
+		for (k = 0; bare[k][0] != NULL; k++)
+			if (strlen(bare[k][0]) == n &&
+			    memcmp(w, bare[k][0], n) == 0) {
+				w = bare[k][1];
+				n = strlen(w);
+				break;
+			}
+		if (n > 0 && ((o > 0 && put(out, &o, outsz, " ", 1) == -1) ||
+		    put(out, &o, outsz, w, n) == -1 ||
+		    put(out, &o, outsz, tail, strlen(tail)) == -1))
+			break;
+		i = j + 1;
+	}
+	out[o] = '\0';
+	return o;
+}
+
 /* Character n-grams of buf[from..to). */
 static int
 char_grams(const struct va_feat_opts *o, const char *buf, size_t from,
@@ -149,7 +228,7 @@ long
 va_feat_extract(const struct va_feat_opts *o, const char *text,
     struct va_fvec *fv)
 {
-	char buf[MAXTEXT + 2];
+	char buf[MAXTEXT + 2], raw[MAXTEXT], raw2[MAXTEXT];
 	size_t len, i, j, k, nw = 0, ws[MAXWORDS];
 	uint64_t h, wh[MAXWORDS];
 	char stop[MAXWORDS];
@@ -157,7 +236,20 @@ va_feat_extract(const struct va_feat_opts *o, const char *text,
 
 	fv->n = 0;
 	buf[0] = ' ';
-	len = va_feat_normalize(text, strlen(text), buf + 1, MAXTEXT) + 1;
+	if (o->flags & VA_FEAT_EXPAND) {
+		/* "$" is the word dollar, then contractions are expanded. */
+		for (i = 0, j = 0; text[i] != '\0' && j + 9 < MAXTEXT; i++)
+			if (text[i] == '$') {
+				memcpy(raw + j, " dollar ", 8);
+				j += 8;
+			} else
+				raw[j++] = text[i];
+		raw[j] = '\0';
+		len = va_feat_normalize(raw, j, raw2, MAXTEXT);
+		len = expand(raw2, len, buf + 1, MAXTEXT) + 1;
+	} else
+		len = va_feat_normalize(text, strlen(text), buf + 1,
+		    MAXTEXT) + 1;
 	buf[len++] = ' ';
 	buf[len] = '\0';
 

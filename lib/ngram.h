@@ -37,6 +37,12 @@ struct va_feat_opts {
 #define VA_FEAT_STOP	2
 /* Character n-grams inside each word (with its spaces) only. */
 #define VA_FEAT_CHARWB	4
+/*
+ * Expand contractions after normalising ("didn't" and "didnt" become
+ * "did not", "i've" "i have", "can't" "can not"; "'s" stays, as it may
+ * be "is", "has" or a possessive), and read "$" as the word "dollar".
+ */
+#define VA_FEAT_EXPAND	8
 
 struct va_fkey {
 	uint64_t key;

@@ -15,6 +15,11 @@
 #define HEADER_WORDS	16
 #define ENDIAN_MARK	0x01020304u
 
+/* The feature flags each version may use. */
+static const uint32_t max_flags[VA_TEXTCAT_VERSION + 1] = { 0,
+	VA_FEAT_STEM | VA_FEAT_STOP | VA_FEAT_CHARWB,
+	VA_FEAT_STEM | VA_FEAT_STOP | VA_FEAT_CHARWB | VA_FEAT_EXPAND };
+
 /*
  * Header after the magic, all uint32 except the two floats: version,
  * endian mark, nclass, nfeat, word_min, word_max, char_min, char_max,
@@ -80,10 +85,20 @@ va_textcat_load(const char *path)
 		goto nomem;
 	if (fread(magic, 1, 8, fp) != 8 ||
 	    memcmp(magic, VA_TEXTCAT_MAGIC, 8) != 0 ||
-	    fread(h, sizeof(uint32_t), HEADER_WORDS, fp) != HEADER_WORDS ||
-	    h[0] != VA_TEXTCAT_VERSION || h[1] != ENDIAN_MARK ||
-	    h[2] < 1 || h[2] > 4096 || h[3] > (1u << 28) ||
-	    h[11] > (1u << 20))
+	    fread(h, sizeof(uint32_t), HEADER_WORDS, fp) != HEADER_WORDS)
+		goto bad;
+	if (h[1] == ENDIAN_MARK && (h[0] < 1 || h[0] > VA_TEXTCAT_VERSION ||
+	    ((h[8] >> 16) & ~max_flags[h[0]]) != 0)) {
+		va_log(VA_ERROR, "model_format", "%s: model version %u "
+		    "(feature flags %u) is not one this va-intent reads "
+		    "(versions 1 to %d); retrain it", path, h[0], h[8] >> 16,
+		    VA_TEXTCAT_VERSION);
+		fclose(fp);
+		va_textcat_free(m);
+		return NULL;
+	}
+	if (h[1] != ENDIAN_MARK || h[2] < 1 || h[2] > 4096 ||
+	    h[3] > (1u << 28) || h[11] > (1u << 20))
 		goto bad;
 	m->nclass = (int)h[2];
 	m->nfeat = h[3];
@@ -136,7 +151,7 @@ va_textcat_load(const char *path)
 	return m;
 bad:
 	va_log(VA_ERROR, "model_format", "%s: not a va-intent model "
-	    "(version %d) or truncated", path, VA_TEXTCAT_VERSION);
+	    "(versions 1 to %d) or truncated", path, VA_TEXTCAT_VERSION);
 	free(lab);
 	fclose(fp);
 	va_textcat_free(m);
@@ -160,7 +175,9 @@ va_textcat_save(const struct va_textcat *m, const char *path)
 
 	for (i = 0; i < m->nclass; i++)
 		lb += strlen(m->labels[i]) + 1;
-	h[0] = VA_TEXTCAT_VERSION;
+	/* Version 1 when its readers can score the model right. */
+	h[0] = ((uint32_t)m->fo.flags & ~max_flags[1]) == 0 ? 1 :
+	    VA_TEXTCAT_VERSION;
 	h[1] = ENDIAN_MARK;
 	h[2] = (uint32_t)m->nclass;
 	h[3] = m->nfeat;

@@ -24,7 +24,12 @@
 #include "ngram.h"
 
 #define VA_TEXTCAT_MAGIC	"VAINTENT"
-#define VA_TEXTCAT_VERSION	1
+/*
+ * The version written. Version 1 files (feature flags 1, 2 and 4 only)
+ * still load; version 2 adds flag 8 (VA_FEAT_EXPAND), so a reader that
+ * knows only version 1 refuses a model it would score wrongly.
+ */
+#define VA_TEXTCAT_VERSION	2
 
 struct va_textcat {
 	struct va_feat_opts fo;
