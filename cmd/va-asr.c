@@ -21,6 +21,7 @@
  * building such an adaptation. A failure on one utterance is an error
  * event.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,9 @@ static struct va_opt opts[] = {
 	  "4 kHz) or upsample", 0, 0 },
 	{ "fold-db", 0, VA_OPT_INT, "12", "DB",
 	  "level of the folded band below the speech", 0, 60 },
+	{ "grammar-wip", 0, VA_OPT_STR, "1e-3", "P",
+	  "word insertion penalty of the digit, letter and email grammars "
+	  "(0: pocketsphinx's -wip)", 0, 0 },
 	{ "pad-ms", 0, VA_OPT_INT, "0", "MS",
 	  "quiet added before and after each utterance for the embedded "
 	  "engine", 0, 2000 },
@@ -126,6 +130,7 @@ struct asr {
 	const char *lm;		/* default search */
 	int	fold;
 	double	fold_gain;
+	double	grammar_wip;	/* 0: the decoder's own */
 	int	telephone;
 	int	pad_ms;
 	const char *dump;	/* --dump-pcm folder, or NULL */
@@ -544,7 +549,15 @@ load_decoder(const struct asr *st, const char *dict,
 		if ((path = va_data_path(name)) == NULL)
 			va_die(66, "data_missing", "grammar %s is missing",
 			    name);
-		if (va_sphinx_add_jsgf(sp, grammars[i], path) < 0)
+		/*
+		 * The strings of digits and letters get a strong insertion
+		 * penalty: at 8 kHz the decoder otherwise pads a short answer
+		 * with words ("it is oh" for "zero"). A yes or a no is one
+		 * word anyway and keeps the decoder's own.
+		 */
+		if (va_sphinx_add_jsgf(sp, grammars[i], path,
+		    strcmp(grammars[i], "yesno") == 0 ? 0 :
+		    st->grammar_wip) < 0)
 			va_die(69, "sphinx_init", "cannot load %s", path);
 		free(path);
 	}
@@ -666,7 +679,8 @@ main(int argc, char **argv)
 	static const char *const types[] = { "utterance", NULL };
 	struct va_filter f;
 	struct asr st;
-	const char *nb, *db;
+	const char *nb, *db, *wip;
+	char *end;
 	int first, rc;
 
 	first = va_conf_parse(&conf, argc, argv);
@@ -686,6 +700,13 @@ main(int argc, char **argv)
 		    nb);
 	st.fold = strcmp(nb, "fold") == 0;
 	st.fold_gain = pow(10.0, -(double)va_conf_int(&conf, "fold-db") / 20);
+	wip = va_conf_str(&conf, "grammar-wip");
+	errno = 0;
+	st.grammar_wip = strtod(wip, &end);
+	if (errno != 0 || end == wip || *end != '\0' ||
+	    !(st.grammar_wip >= 0 && st.grammar_wip <= 1))
+		va_die(64, "usage", "--grammar-wip is a number from 0 to 1, "
+		    "not %s", wip);
 
 	if (strcmp(st.engine, "sphinx") == 0)
 		init_sphinx(&st);

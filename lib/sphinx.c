@@ -191,9 +191,18 @@ va_sphinx_add_lm(struct va_sphinx *sp, const char *name, const char *path)
 }
 
 int
-va_sphinx_add_jsgf(struct va_sphinx *sp, const char *name, const char *path)
+va_sphinx_add_jsgf(struct va_sphinx *sp, const char *name, const char *path,
+    double wip)
 {
-	if (ps_set_jsgf_file(sp->ps, name, path) < 0) {
+	double was = cmd_ln_float32_r(sp->config, "-wip");
+	int rc;
+
+	/* The search reads -wip from the decoder's configuration once. */
+	if (wip > 0)
+		cmd_ln_set_float32_r(sp->config, "-wip", wip);
+	rc = ps_set_jsgf_file(sp->ps, name, path);
+	cmd_ln_set_float32_r(sp->config, "-wip", was);
+	if (rc < 0) {
 		va_log(VA_ERROR, "sphinx_init", "%s: cannot load the grammar "
 		    "(every word must be in the dictionary)", path);
 		return -1;

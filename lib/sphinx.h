@@ -37,10 +37,15 @@ void	va_sphinx_free(struct va_sphinx *);
  */
 int	va_sphinx_set_mllr(struct va_sphinx *, const char *path);
 
-/* Add a search from an n-gram model (ARPA or binary) or a JSGF file. */
+/*
+ * Add a search from an n-gram model (ARPA or binary) or a JSGF file. A
+ * grammar's search takes wip as its word insertion penalty when it is
+ * above 0 (pocketsphinx's -wip otherwise); the decoder's -wip stays as
+ * it was for the searches added later.
+ */
 int	va_sphinx_add_lm(struct va_sphinx *, const char *name, const char *path);
 int	va_sphinx_add_jsgf(struct va_sphinx *, const char *name,
-	    const char *path);
+	    const char *path, double wip);
 /* Non-zero when a search of that name was added. */
 int	va_sphinx_has(struct va_sphinx *, const char *name);
 /* The model's sample rate. */

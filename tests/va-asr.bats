@@ -245,3 +245,29 @@ wideband_input() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "general: one two three four five" ]
 }
+
+@test "va-asr: the grammars' insertion penalty keeps a lone digit alone" {
+	printf '{"type":"utterance","call":"c1","turn":1,"audio":{"format":"wav","file":"%s"}}\n' \
+	    "$TESTDATA/va-asr/audio/one8.wav" >"$BATS_TEST_TMPDIR/in"
+	va va-asr --db '' --lm digits <"$BATS_TEST_TMPDIR/in" \
+	    >"$BATS_TEST_TMPDIR/out"
+	run jq -r 'select(.type == "transcript") | .text' "$BATS_TEST_TMPDIR/out"
+	[ "$output" = "one" ]
+	# Without it (pocketsphinx's own -wip) a word is inserted.
+	va va-asr --db '' --lm digits --grammar-wip 0 <"$BATS_TEST_TMPDIR/in" \
+	    >"$BATS_TEST_TMPDIR/out0"
+	run jq -r 'select(.type == "transcript") | .text' "$BATS_TEST_TMPDIR/out0"
+	[ "$(echo "$output" | wc -w)" -gt 1 ]
+	case "$output" in one*) ;; *) false ;; esac
+}
+
+@test "va-asr: --grammar-wip takes a probability" {
+	for bad in x 2 -1 1e-3x ''; do
+		run va va-asr --db '' --grammar-wip "$bad" </dev/null
+		[ "$status" -eq 64 ]
+		echo "$output" | grep -q -- "--grammar-wip is a number from 0 to 1"
+	done
+	VA_ASR_GRAMMAR_WIP=0.01 run va va-asr --print-config
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.options["grammar-wip"] == {"value":"0.01","source":"env VA_ASR_GRAMMAR_WIP"}'
+}
