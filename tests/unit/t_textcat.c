@@ -94,7 +94,9 @@ set_word(const char *path, long off, uint32_t w)
 int
 main(void)
 {
-	char dir[] = "/tmp/t_textcat.XXXXXX", path[64], tmp[80];
+	/* A scratch folder under $TMPDIR: the model is saved and loaded by path. */
+	const char *td = getenv("TMPDIR");
+	char dir[4096], path[4200], tmp[4200];
 	struct va_textcat *m, *l;
 	struct va_textcat_work wk = { 0 };
 	float s[2], p[2];
@@ -103,8 +105,12 @@ main(void)
 
 	/* The refusals below log model_format errors, as they should. */
 	va_log_init("t_textcat");
-	if (mkdtemp(dir) == NULL)
+	snprintf(dir, sizeof(dir), "%s/t_textcat.XXXXXX",
+	    td != NULL && *td != '\0' ? td : "/tmp");
+	if (mkdtemp(dir) == NULL) {
+		printf("Bail out! cannot make %s\n", dir);
 		return 1;
+	}
 	snprintf(path, sizeof(path), "%s/m", dir);
 
 	m = toy(VA_FEAT_STEM | VA_FEAT_STOP | VA_FEAT_EXPAND);
