@@ -8,6 +8,7 @@
  * cannot undo what another worker did.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,16 +272,15 @@ fail_update(struct va_store *st, int64_t id, int attempts, int dead,
 	return rc;
 }
 
-int
-va_outbox_fail(struct va_store *st, int64_t id, const char *error,
-    const struct va_outbox_conf *c)
+/* A failed attempt: back off, or dead (now, or after max_attempts). */
+static int
+fail_job(struct va_store *st, int64_t id, const char *error,
+    const struct conf *k, int give_up)
 {
 	struct va_stmt *s;
-	struct conf k;
 	int64_t now;
 	int attempts, dead, rc;
 
-	conf_get(c, &k);
 	if (va_store_begin(st) == -1)
 		return -1;
 	s = va_store_prepare(st,
@@ -298,9 +298,9 @@ va_outbox_fail(struct va_store *st, int64_t id, const char *error,
 	if (rc == 0)
 		return va_store_rollback(st);
 	now = va_clock_ms();
-	dead = attempts >= k.max_attempts;
+	dead = give_up || attempts >= k->max_attempts;
 	if (fail_update(st, id, attempts, dead,
-	    dead ? now : now + backoff(&k, attempts), error) == -1)
+	    dead ? now : now + backoff(k, attempts), error) == -1)
 		goto fail;
 	if (dead)
 		va_log(VA_WARN, "outbox_dead", "outbox job %lld dead after"
@@ -310,6 +310,25 @@ va_outbox_fail(struct va_store *st, int64_t id, const char *error,
 fail:
 	va_store_rollback(st);
 	return -1;
+}
+
+int
+va_outbox_fail(struct va_store *st, int64_t id, const char *error,
+    const struct va_outbox_conf *c)
+{
+	struct conf k;
+
+	conf_get(c, &k);
+	return fail_job(st, id, error, &k, 0);
+}
+
+int
+va_outbox_give_up(struct va_store *st, int64_t id, const char *error)
+{
+	struct conf k;
+
+	conf_get(NULL, &k);
+	return fail_job(st, id, error, &k, 1);
 }
 
 int
@@ -347,4 +366,73 @@ va_outbox_count(struct va_store *st, const char *kind, const char *state)
 		n = (long)va_stmt_int(s, 0);
 	va_stmt_finalize(s);
 	return n;
+}
+
+/* Is job id dead now? 1, 0, or -1 on error. */
+static int
+is_dead(struct va_store *st, int64_t id)
+{
+	struct va_stmt *s;
+	int rc = -1;
+
+	s = va_store_prepare(st, "SELECT state = 'dead' FROM outbox"
+	    " WHERE id = ?");
+	if (s == NULL)
+		return -1;
+	if (va_stmt_bind_int(s, 1, id) == 0 && (rc = va_stmt_step(s)) == 1)
+		rc = va_stmt_int(s, 0) != 0;
+	va_stmt_finalize(s);
+	return rc;
+}
+
+int
+va_outbox_drain(struct va_store *st, const char *kind,
+    const struct va_outbox_conf *c, long max, va_outbox_deliver_fn deliver,
+    void *arg, struct va_outbox_tally *tally)
+{
+	struct va_outbox_job job;
+	struct conf k;
+	enum va_outbox_verdict v;
+	char err[512];
+	int rc;
+
+	conf_get(c, &k);
+	memset(tally, 0, sizeof(*tally));
+	while (max == 0 || tally->done + tally->failed + tally->skipped < max) {
+		if ((rc = va_outbox_claim(st, kind, c, &job)) <= 0)
+			return rc;
+		*err = '\0';
+		v = deliver(arg, &job, err, sizeof(err));
+		if (*err == '\0')
+			snprintf(err, sizeof(err), "not delivered");
+		switch (v) {
+		case VA_OUTBOX_DELIVERED:
+			rc = va_outbox_done(st, job.id);
+			tally->done++;
+			break;
+		case VA_OUTBOX_SKIP:
+			/* The lease runs out and the right worker claims it. */
+			rc = 0;
+			tally->skipped++;
+			break;
+		case VA_OUTBOX_GIVE_UP:
+			rc = fail_job(st, job.id, err, &k, 1);
+			tally->failed++;
+			break;
+		default:
+			rc = fail_job(st, job.id, err, &k, 0);
+			tally->failed++;
+			break;
+		}
+		if (rc == 0 && (v == VA_OUTBOX_GIVE_UP || v == VA_OUTBOX_RETRY)
+		    && (rc = is_dead(st, job.id)) == 1)
+			tally->dead++;
+		if (rc == -1)
+			va_log(VA_ERROR, "outbox_error", "outbox job %lld: the"
+			    " outcome was not recorded", (long long)job.id);
+		va_outbox_job_free(&job);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
 }

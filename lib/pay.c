@@ -20,6 +20,17 @@ va_pay_http(struct va_pay *p, const char *method, const char *url,
 }
 
 enum va_pay_rc
+va_pay_refund(struct va_pay *p, const char *payment, int64_t amount,
+    const char *currency, const char *reason, const char *key,
+    struct va_refund *r)
+{
+	if (strcmp(p->backend, "stripe") == 0)
+		return va_pay_stripe_refund(p, payment, amount, reason, key, r);
+	return va_pay_adyen_refund(p, payment, amount, currency, reason, key,
+	    r);
+}
+
+enum va_pay_rc
 va_pay_fail(struct va_pay *p, const struct va_http_resp *resp,
     const char *what)
 {
@@ -197,6 +208,19 @@ va_pay_say_refund(const struct va_refund *r)
 		    " to ten business days to show on your statement.",
 		    strcmp(r->status, "succeeded") == 0 ? "refunded" :
 		    "asked for a refund of", money ? money : "the amount");
+	free(money);
+	return strdup(buf);
+}
+
+char *
+va_pay_say_refund_queued(int64_t amount, const char *currency)
+{
+	char buf[512], *money = va_pay_money(amount, currency);
+
+	snprintf(buf, sizeof(buf), "I've asked for a refund of %s. Our payment"
+	    " system isn't answering right now, so it will go through as soon"
+	    " as it does; it usually takes five to ten business days after"
+	    " that to show on your statement.", money ? money : "the amount");
 	free(money);
 	return strdup(buf);
 }

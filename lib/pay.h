@@ -69,6 +69,13 @@ enum va_pay_rc va_pay_adyen_status(struct va_pay *, const char *payment,
 enum va_pay_rc va_pay_adyen_refund(struct va_pay *, const char *payment,
 	    int64_t amount, const char *currency, const char *reason,
 	    const char *key, struct va_refund *);
+/*
+ * A refund at p->backend (stripe or adyen), as the two above; the key is
+ * the Idempotency-Key, the same on every retry and resend.
+ */
+enum va_pay_rc va_pay_refund(struct va_pay *, const char *payment,
+	    int64_t amount, const char *currency, const char *reason,
+	    const char *key, struct va_refund *);
 
 /* For the adapters: a request with the configured timeouts. */
 int	va_pay_http(struct va_pay *, const char *method, const char *url,
@@ -86,6 +93,11 @@ char	*va_pay_say_status(const struct va_payment *);
 const char *va_pay_decline_words(const char *decline_code, const char *code);
 /* The sentence for a refund made; new string. */
 char	*va_pay_say_refund(const struct va_refund *);
+/*
+ * The sentence for a confirmed refund kept in the outbox because the
+ * payment service did not answer; new string.
+ */
+char	*va_pay_say_refund_queued(int64_t amount, const char *currency);
 /* "ok", "not_found", "unavailable", "auth", "invalid", "done", "unsupported". */
 const char *va_pay_rc_name(enum va_pay_rc);
 
