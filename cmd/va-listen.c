@@ -217,7 +217,15 @@ live_read(struct live *lv, float *out, size_t nframes)
 	if (want > sizeof(lv->buf))
 		want = sizeof(lv->buf) / bpf * bpf;
 	while (lv->have < bpf) {
+		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
 		va_out_flush();		/* about to wait for the caller */
+		/* Not read(2) straight away: a stop just before it is kept. */
+		if (va_signals_poll(&p, 1, -1) == -1 && errno == EINTR) {
+			if (va_stop_requested())
+				return 0;
+			continue;
+		}
 		r = read(STDIN_FILENO, lv->buf + lv->have,
 		    want - lv->have);
 		if (r < 0 && errno == EINTR) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "jscan.h"
 #include "log.h"
 
 #define MAXOPTS 128
@@ -164,17 +165,31 @@ va_conf_help(const struct va_conf *c)
 	    "\nSee %s(1).\n", c->prog);
 }
 
+/*
+ * Values come from argv and the environment, which may hold any bytes:
+ * valid UTF-8 is copied, and each byte that does not start a valid
+ * sequence becomes U+FFFD, so the output is always JSON.
+ */
 static void
 print_json_string(const char *s)
 {
+	size_t left = strlen(s), n;
+
 	putchar('"');
-	for (; *s != '\0'; s++) {
+	for (; left > 0; s += n, left -= n) {
+		n = 1;
 		if (*s == '"' || *s == '\\')
 			printf("\\%c", *s);
 		else if ((unsigned char)*s < 0x20)
 			printf("\\u%04x", (unsigned char)*s);
-		else
+		else if ((unsigned char)*s < 0x80)
 			putchar(*s);
+		else if ((n = va_utf8_len(s, left)) > 0)
+			fwrite(s, 1, n, stdout);
+		else {
+			n = 1;
+			fputs("\\ufffd", stdout);
+		}
 	}
 	putchar('"');
 }

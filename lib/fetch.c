@@ -26,6 +26,7 @@
 #include "fetch.h"
 #include "http_curl.h"
 #include "log.h"
+#include "loop.h"
 
 struct xfer {
 	struct va_fetch		*f;
@@ -316,6 +317,21 @@ act(struct va_fetch *f, curl_socket_t s, int mask)
 	return 0;
 }
 
+/*
+ * A wait that watches the caller's input is the wait of a filter loop,
+ * which stops on SIGINT/SIGTERM: it must not sleep through one that lands
+ * after the loop's last look at the flag (va_signals_poll(), lib/loop.h).
+ * A wait for transfers alone may be the drain after a stop, which must
+ * not return at once every time: a plain poll.
+ */
+static int
+wait_fds(struct pollfd *pfd, nfds_t n, int fd, long timeout_ms)
+{
+	if (fd >= 0)
+		return va_signals_poll(pfd, n, (int)timeout_ms);
+	return poll(pfd, n, (int)timeout_ms);
+}
+
 int
 va_fetch_wait(struct va_fetch *f, int fd, long timeout_ms)
 {
@@ -331,7 +347,7 @@ va_fetch_wait(struct va_fetch *f, int fd, long timeout_ms)
 		pfd[0].fd = fd;
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;
-		if (poll(pfd, 1, (int)timeout_ms) > 0)
+		if (wait_fds(pfd, 1, fd, timeout_ms) > 0)
 			ready = 1;
 		return ready;
 	}
@@ -355,7 +371,7 @@ va_fetch_wait(struct va_fetch *f, int fd, long timeout_ms)
 	pfd[1].events = POLLIN;
 	pfd[1].revents = 0;
 	nfd = fd >= 0 ? 2 : 1;
-	if (poll(pfd, (nfds_t)nfd, (int)timeout_ms) == -1 &&
+	if (wait_fds(pfd, (nfds_t)nfd, fd, timeout_ms) == -1 &&
 	    errno != EINTR) {
 		va_log(VA_ERROR, "http_multi", "poll: %s", strerror(errno));
 		return -1;

@@ -97,6 +97,14 @@ utf8_len(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+size_t
+va_utf8_len(const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	return n == 0 ? 0 : utf8_len(u, u + n);
+}
+
 /* Scan a string starting at the opening quote; sets *esc if it has '\'. */
 static int
 scan_string(struct scan *s, int *esc)

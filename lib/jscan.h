@@ -55,4 +55,12 @@ const struct va_jmember *va_jscan_get(const struct va_jscan *,
  */
 long	va_json_unescape(const char *raw, size_t vlen, char *out);
 
+/*
+ * The length (2 to 4) of the valid UTF-8 sequence that starts at p, with
+ * n bytes available; 0 when none does: an ASCII byte, a stray
+ * continuation byte, an overlong form, a surrogate, a code point above
+ * U+10FFFF or a sequence cut short. The check strings get in a scan.
+ */
+size_t	va_utf8_len(const char *p, size_t n);
+
 #endif

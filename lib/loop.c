@@ -7,9 +7,22 @@
  * is exactly "whenever the program would wait for input": a slow producer
  * sees every answer at once, and a fast one pays one write per block
  * rather than one per line.
+ *
+ * Stopping on SIGINT/SIGTERM without a window: the handler only sets a
+ * flag, and a loop that looks at the flag and then blocks in read(2)
+ * would sleep through a signal that lands between the two, until the
+ * next input arrives (forever on an idle pipe). So the loop does not
+ * block in read(2): it waits in va_signals_poll(), which blocks the two
+ * signals, looks at the flag, and lets them in only inside ppoll(2),
+ * atomically; a signal that came after the look is pending and ends the
+ * wait at once. The read that follows finds data or end of input.
  */
+#define _GNU_SOURCE	/* ppoll(2): glibc declares it only for GNU */
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "linein.h"
 #include "log.h"
@@ -42,6 +55,60 @@ int
 va_stop_requested(void)
 {
 	return stop_flag != 0;
+}
+
+int
+va_signals_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms)
+{
+	struct timespec ts, *tp = NULL;
+	sigset_t stop, old, during;
+	int r, saved;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &stop, &old) == -1)
+		return poll(fds, nfds, timeout_ms);
+	if (stop_flag) {
+		r = -1;
+		saved = EINTR;
+	} else {
+		if (timeout_ms >= 0) {
+			ts.tv_sec = timeout_ms / 1000;
+			ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
+			tp = &ts;
+		}
+		/*
+		 * Let them in even when the caller keeps them blocked
+		 * outside its waits: a stop that is pending ends it at once.
+		 */
+		during = old;
+		sigdelset(&during, SIGINT);
+		sigdelset(&during, SIGTERM);
+		r = ppoll(fds, nfds, tp, &during);
+		saved = errno;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return r;
+}
+
+/*
+ * Wait until fd has input, end of input or an error for read(2) to tell,
+ * or until a stop is requested.
+ */
+static void
+wait_input(int fd)
+{
+	struct pollfd p;
+
+	p.fd = fd;
+	p.events = POLLIN;
+	p.revents = 0;
+	/* EINTR from another signal's handler: not a reason to read. */
+	while (va_signals_poll(&p, 1, -1) == -1 && errno == EINTR &&
+	    !stop_flag)
+		;
 }
 
 long
@@ -125,6 +192,7 @@ va_filter_run(const struct va_filter *f)
 
 	while (!va_linein_eof(&in)) {
 		va_out_flush();
+		wait_input(in.fd);
 		if (stop_flag)
 			break;
 		if ((r = va_linein_fill(&in)) == -1) {

@@ -19,6 +19,7 @@
 #ifndef VA_LOOP_H
 #define VA_LOOP_H
 
+#include <poll.h>
 #include <stddef.h>
 
 #include "event.h"
@@ -46,6 +47,17 @@ int	va_filter_run(const struct va_filter *);
 int	va_stop_requested(void);
 /* Install the SIGINT/SIGTERM handlers (va_filter_run does it too). */
 void	va_signals_init(void);
+/*
+ * poll(2) that cannot sleep through a stop. Checking va_stop_requested()
+ * and then blocking leaves a window where the signal is missed until
+ * something else wakes the wait; this closes it: SIGINT and SIGTERM are
+ * blocked while the flag is checked and let in only during the wait
+ * (ppoll(2)), even when the caller keeps them blocked otherwise. Returns
+ * as poll(2) does; -1 with errno EINTR when a stop is requested, at once
+ * when one already was. Use it where a loop waits for its input; a wait
+ * that must go on after a stop (draining transfers) is a plain poll(2).
+ */
+int	va_signals_poll(struct pollfd *, nfds_t, int timeout_ms);
 
 /*
  * Lines read and bad lines seen so far by the current (or last)

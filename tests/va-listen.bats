@@ -29,6 +29,36 @@ load helpers
 @test "va-listen: s16le without a rate" { run_case va-listen s16le-no-rate; }
 @test "va-listen: print-config" { run_case va-listen print-config; }
 
+# Option values come from the environment and argv, which may hold any
+# bytes; --print-config (lib/conf.c, shared by every program) must print
+# JSON all the same: valid UTF-8 as it is, each invalid byte as U+FFFD.
+# call_id_is BODY: the output is strict JSON (Python, not jq, which
+# quietly repairs invalid UTF-8) whose call-id is the JSON string "BODY".
+call_id_is() {
+	printf '%s\n' "$output" | python3 -c 'import json, sys
+v = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+v = v["options"]["call-id"]["value"]
+want = json.loads("\"" + sys.argv[1] + "\"")
+assert v == want, ascii(v)' "$1"
+}
+
+@test "va-listen: print-config is valid JSON whatever bytes a value holds" {
+	VA_LISTEN_CALL_ID=$(printf '\xff\xc0\xafok') run va va-listen --print-config
+	[ "$status" -eq 0 ]
+	call_id_is '\ufffd\ufffd\ufffdok'
+	printf '%s\n' "$output" | grep -qF '"call-id":{"value":"\ufffd\ufffd\ufffdok","source":"env VA_LISTEN_CALL_ID"}'
+	# A surrogate, a code point above U+10FFFF, a sequence cut short.
+	run va va-listen --print-config --call-id \
+	    "$(printf 'a\xed\xa0\x80b\xf4\x90\x80\x80c\xe6\x97')"
+	[ "$status" -eq 0 ]
+	call_id_is 'a\ufffd\ufffd\ufffdb\ufffd\ufffd\ufffd\ufffdc\ufffd\ufffd'
+	# Valid multi-byte UTF-8 passes unchanged, byte for byte.
+	VA_LISTEN_CALL_ID='é 日本 "q"' run va va-listen --print-config
+	[ "$status" -eq 0 ]
+	call_id_is '\u00e9 \u65e5\u672c \"q\"'
+	printf '%s\n' "$output" | grep -qF '"value":"é 日本 \"q\""'
+}
+
 # The inline audio is the utterance's span at the output rate.
 @test "va-listen: inline audio length matches the span" {
 	va va-listen "$TESTDATA/audio/call8.wav" |
@@ -98,6 +128,29 @@ load helpers
 	rc=0
 	wait $pid || rc=$?
 	[ "$rc" -eq 0 ]
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/out" | jq -r '.type + " " + .reason')" = "call_end stopped" ]
+}
+
+# A live stream that has gone quiet: the caller's line is open, nothing
+# comes; SIGTERM must end the call at once, not at the next audio.
+@test "va-listen: SIGTERM on a silent live stream ends the call at once" {
+	unset VA_FIXED_CLOCK
+	mkfifo "$BATS_TEST_TMPDIR/line"
+	sleep 30 >"$BATS_TEST_TMPDIR/line" &
+	holder=$!
+	head -c 8000 "$TESTDATA/audio/call8.ul" >"$BATS_TEST_TMPDIR/a.ul"
+	{ cat "$BATS_TEST_TMPDIR/a.ul"; cat "$BATS_TEST_TMPDIR/line"; } |
+	    $VA_WRAP "$VA_BIN/va-listen" --format mulaw - >"$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	sleep 1
+	kill -TERM $pid
+	rc=0
+	timeout 3 tail --pid=$pid -f /dev/null || rc=124
+	kill $holder 2>/dev/null || true
+	[ "$rc" -eq 0 ]
+	wait $pid || rc=$?
+	[ "$rc" -eq 0 ]
+	[ "$(head -n 1 "$BATS_TEST_TMPDIR/out" | jq -r .type)" = "call_start" ]
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/out" | jq -r '.type + " " + .reason')" = "call_end stopped" ]
 }
 

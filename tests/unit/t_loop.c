@@ -2,8 +2,8 @@
  * t_loop.c - unit tests for lib/loop.c, the filter loop: byte-exact
  * pass-through, order, bad and overlong lines, --strict, blank lines, the
  * last line without a newline, handler and finish statuses, flushing
- * before a wait, signals, a closed reader, and a large stream through a
- * pipe.
+ * before a wait, signals (also one landing just before a wait), a closed
+ * reader, and a large stream through a pipe.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -654,6 +655,106 @@ test_signal(void)
 	    "finish not run");
 }
 
+/* Wait up to 5 s for a child; kill it if it is still there. */
+static int
+reap(pid_t pid, int *st)
+{
+	int i;
+
+	for (i = 0; i < 5000 && waitpid(pid, st, WNOHANG) == 0; i++)
+		usleep(1000);
+	if (i < 5000)
+		return 1;
+	kill(pid, SIGKILL);
+	waitpid(pid, st, 0);
+	return 0;
+}
+
+/* A pong, then a SIGTERM that stays pending (the child blocks it). */
+static int
+h_ping_term(const struct va_event *ev, void *arg)
+{
+	int rc = h_ping(ev, arg);
+
+	raise(SIGTERM);
+	return rc;
+}
+
+/*
+ * The window between the loop's last look at the stop flag and its wait
+ * for input, made deterministic: the child blocks SIGTERM and raises it,
+ * so the signal is pending just as if it had landed after the look. The
+ * wait must end at once (the loop used to sleep in read(2) until input
+ * came, here never: the pipe stays open and idle).
+ */
+static void
+test_signal_window(void)
+{
+	int in[2], st = -1, fin;
+	pid_t pid;
+
+	/* va_signals_poll() itself. */
+	if (pipe(in) == -1)
+		return;
+	if ((pid = fork()) == 0) {
+		struct pollfd p = { .fd = in[0], .events = POLLIN };
+		sigset_t term;
+		int r;
+
+		va_signals_init();
+		sigemptyset(&term);
+		sigaddset(&term, SIGTERM);
+		sigprocmask(SIG_BLOCK, &term, NULL);
+		raise(SIGTERM);
+		if (va_stop_requested())
+			_exit(3);	/* blocked: not delivered yet */
+		r = va_signals_poll(&p, 1, 10000);
+		if (r != -1 || errno != EINTR || !va_stop_requested())
+			_exit(4);
+		/* Once stopped, a wait returns at once. */
+		r = va_signals_poll(&p, 1, 10000);
+		_exit(r == -1 && errno == EINTR ? 0 : 5);
+	}
+	fin = reap(pid, &st);
+	close(in[0]);
+	close(in[1]);
+	ok(fin && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "va_signals_poll: a pending SIGTERM ends the wait at once "
+	    "(status %d)", fin && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+
+	/*
+	 * The filter loop: the handler of the one event raises SIGTERM,
+	 * after which the loop looks at the flag (still clear: blocked)
+	 * and goes to wait for more input.
+	 */
+	if (pipe(in) == -1)
+		return;
+	if (write(in[1], "{\"type\":\"ping\",\"n\":1}\n", 22) != 22)
+		printf("# write failed\n");
+	begin();
+	if ((pid = fork()) == 0) {
+		struct va_filter f = ping_filter();
+		sigset_t term;
+
+		close(in[1]);
+		f.fd = in[0];
+		f.handle = h_ping_term;
+		sigemptyset(&term);
+		sigaddset(&term, SIGTERM);
+		sigprocmask(SIG_BLOCK, &term, NULL);
+		_exit(va_filter_run(&f));
+	}
+	fin = reap(pid, &st);
+	close(in[0]);
+	close(in[1]);
+	end();
+	ok(fin && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "filter loop: a SIGTERM just before the wait ends it, exit 0");
+	is_str(out_buf, "{\"type\":\"pong\",\"by\":\"va-test\","
+	    "\"at\":1700000000000,\"n\":1}\n", "filter loop: the event "
+	    "before the stop answered and flushed, finish not run");
+}
+
 /* A reader that closed the pipe ends the program quietly with 0. */
 static void
 test_epipe(void)
@@ -795,6 +896,7 @@ main(void)
 	test_pipe_pieces();
 	test_flush_before_wait();
 	test_signal();
+	test_signal_window();
 	test_epipe();
 	test_big();
 
