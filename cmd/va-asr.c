@@ -120,8 +120,23 @@ static const struct {
 	{ "email", "email" },
 };
 
-static const char *const grammars[] = { "digits", "alnum", "yesno", "email",
-	NULL };
+/*
+ * The grammars (data/asr/<name>.gram), each with whether it gets the word
+ * insertion penalty of --grammar-wip. The strings of digits and letters
+ * get it: at 8 kHz the decoder otherwise pads a short answer with words
+ * ("it is oh" for "zero"). A yes or a no is one word anyway and keeps the
+ * decoder's own.
+ */
+static const struct {
+	const char *name;
+	int	use_wip;
+} grammars[] = {
+	{ "digits", 1 },
+	{ "alnum", 1 },
+	{ "yesno", 0 },
+	{ "email", 1 },
+	{ NULL, 0 }
+};
 
 struct asr {
 	int	remote;
@@ -544,20 +559,13 @@ load_decoder(const struct asr *st, const char *dict,
 			va_die(69, "sphinx_init", "cannot load %s", path);
 		free(path);
 	}
-	for (i = 0; grammars[i] != NULL; i++) {
-		snprintf(name, sizeof(name), "asr/%s.gram", grammars[i]);
+	for (i = 0; grammars[i].name != NULL; i++) {
+		snprintf(name, sizeof(name), "asr/%s.gram", grammars[i].name);
 		if ((path = va_data_path(name)) == NULL)
 			va_die(66, "data_missing", "grammar %s is missing",
 			    name);
-		/*
-		 * The strings of digits and letters get a strong insertion
-		 * penalty: at 8 kHz the decoder otherwise pads a short answer
-		 * with words ("it is oh" for "zero"). A yes or a no is one
-		 * word anyway and keeps the decoder's own.
-		 */
-		if (va_sphinx_add_jsgf(sp, grammars[i], path,
-		    strcmp(grammars[i], "yesno") == 0 ? 0 :
-		    st->grammar_wip) < 0)
+		if (va_sphinx_add_jsgf(sp, grammars[i].name, path,
+		    grammars[i].use_wip ? st->grammar_wip : 0) < 0)
 			va_die(69, "sphinx_init", "cannot load %s", path);
 		free(path);
 	}
