@@ -1,6 +1,7 @@
 /*
  * carrier.c - what the carrier adapters share: the registry, OAuth token
- * responses, request building (see carrier.h).
+ * responses, request building, the parse around each adapter's reader
+ * (see carrier.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -116,6 +117,43 @@ va_carrier_req_free(struct va_carrier_req *r)
 	memset(r, 0, sizeof(*r));
 }
 
+int
+va_carrier_req_get(struct va_carrier_req *r, const char *base,
+    const char *before, const char *number, const char *after)
+{
+	char *esc;
+	int rc;
+
+	if ((esc = va_http_escape(number)) == NULL)
+		return -1;
+	r->method = "GET";
+	rc = va_carrier_req_url(r, "%s%s%s%s", base, before, esc, after);
+	free(esc);
+	return rc;
+}
+
+int
+va_carrier_req_post(struct va_carrier_req *r, const char *base,
+    const char *path, const char *content_type)
+{
+	r->method = "POST";
+	if (r->body == NULL ||
+	    va_carrier_req_url(r, "%s%s", base, path) == -1 ||
+	    va_carrier_req_header(r, "Content-Type: %s", content_type) == -1)
+		return -1;
+	return 0;
+}
+
+int
+va_carrier_req_json(struct va_carrier_req *r, json_t *j)
+{
+	if (j == NULL)
+		return -1;
+	r->body = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return r->body == NULL ? -1 : 0;
+}
+
 void
 va_carrier_req_http(const struct va_carrier_req *r, struct va_http_req *out)
 {
@@ -126,6 +164,36 @@ va_carrier_req_http(const struct va_carrier_req *r, struct va_http_req *out)
 	out->body = r->body;
 	out->body_len = r->body != NULL ? strlen(r->body) : 0;
 	out->userpwd = r->userpwd;
+}
+
+enum va_carrier_parse
+va_carrier_parse_json(const char *number, long status, const char *body,
+    struct va_shipment *s, va_carrier_reader read)
+{
+	enum va_carrier_parse ret;
+	json_t *o;
+
+	memset(s, 0, sizeof(*s));
+	if (status == 404)
+		return VA_PARSE_NOT_FOUND;
+	if ((o = json_loads(body, 0, NULL)) == NULL)
+		return VA_PARSE_MALFORMED;
+	ret = read(number, o, s);
+	json_decref(o);
+	if (ret == VA_PARSE_FOUND && s->status == VA_SHIP_DELIVERED)
+		s->est_date[0] = s->est_from[0] = s->est_to[0] = '\0';
+	return ret;
+}
+
+void
+va_carrier_window(struct va_shipment *s, const char *from,
+    const char *through)
+{
+	if (from == NULL || through == NULL || strncmp(from, through, 10) != 0)
+		return;
+	va_shipment_set_ymd(s->est_date, from);
+	va_shipment_set_hm(s->est_from, from);
+	va_shipment_set_hm(s->est_to, through);
 }
 
 const char *

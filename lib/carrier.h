@@ -82,9 +82,52 @@ int	va_carrier_req_url(struct va_carrier_req *, const char *fmt, ...)
 int	va_carrier_req_header(struct va_carrier_req *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	va_carrier_req_free(struct va_carrier_req *);
+/*
+ * Make r a GET of base, then before, then number percent-encoded, then
+ * after ("" for nothing). 0 or -1 (memory).
+ */
+int	va_carrier_req_get(struct va_carrier_req *, const char *base,
+	    const char *before, const char *number, const char *after);
+/*
+ * Make r a POST of its body (already set; NULL, from a failed
+ * allocation, fails) to base then path, with a Content-Type header of
+ * content_type. 0 or -1.
+ */
+int	va_carrier_req_post(struct va_carrier_req *, const char *base,
+	    const char *path, const char *content_type);
+/* Set r's body to j (taken; NULL fails) as compact JSON. 0 or -1. */
+int	va_carrier_req_json(struct va_carrier_req *, json_t *j);
 /* A va_http_req borrowing req's strings; timeouts left 0. */
 void	va_carrier_req_http(const struct va_carrier_req *,
 	    struct va_http_req *out);
+
+/* How an adapter reads a response body that parsed as JSON (o). */
+typedef enum va_carrier_parse (*va_carrier_reader)(const char *number,
+	    const json_t *o, struct va_shipment *out);
+/*
+ * The parse every adapter does around its reader: *out cleared; a 404 is
+ * not found, a body that is not JSON malformed, anything else what read
+ * says; a delivered shipment that was found has no estimate left.
+ */
+enum va_carrier_parse va_carrier_parse_json(const char *number, long status,
+	    const char *body, struct va_shipment *out, va_carrier_reader read);
+/*
+ * Define fn, an adapter's parse (its api's parse member), as
+ * va_carrier_parse_json() around the adapter's reader.
+ */
+#define VA_CARRIER_PARSER(fn, reader)					\
+static enum va_carrier_parse						\
+fn(const char *number, long status, const char *body,			\
+    struct va_shipment *out)						\
+{									\
+	return va_carrier_parse_json(number, status, body, out, reader); \
+}
+/*
+ * When from and through (ISO times; either may be NULL) fall on one day,
+ * that day becomes out's estimate and they its window.
+ */
+void	va_carrier_window(struct va_shipment *out, const char *from,
+	    const char *through);
 
 /* 1 when hay holds needle, ignoring case. */
 int	va_carrier_has(const char *hay, const char *needle);

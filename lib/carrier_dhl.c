@@ -7,7 +7,6 @@
  * failure or unknown. A 404 (RFC 7807 body) means no shipment.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -19,16 +18,9 @@ static int
 track_req(const struct va_carrier_conf *c, const char *number,
     const char *token, const char *trans_id, struct va_carrier_req *r)
 {
-	char *esc;
-	int rc;
-
-	if (c->api_key == NULL || (esc = va_http_escape(number)) == NULL)
-		return -1;
-	r->method = "GET";
-	rc = va_carrier_req_url(r, "%s/track/shipments?trackingNumber=%s",
-	    c->url, esc);
-	free(esc);
-	if (rc == -1 ||
+	if (c->api_key == NULL ||
+	    va_carrier_req_get(r, c->url, "/track/shipments?trackingNumber=",
+	    number, "") == -1 ||
 	    va_carrier_req_header(r, "DHL-API-Key: %s", c->api_key) == -1 ||
 	    va_carrier_req_header(r, "Accept: application/json") == -1)
 		return -1;
@@ -36,28 +28,19 @@ track_req(const struct va_carrier_conf *c, const char *number,
 }
 
 static enum va_carrier_parse
-parse(const char *number, long status, const char *body,
-    struct va_shipment *s)
+read_shipment(const char *number, const json_t *o, struct va_shipment *s)
 {
-	json_t *o, *sh, *st, *tf;
-	const char *v, *code, *desc, *b, *e;
-	enum va_carrier_parse ret = VA_PARSE_MALFORMED;
+	json_t *sh, *st, *tf;
+	const char *v, *code, *desc;
 
-	memset(s, 0, sizeof(*s));
-	if (status == 404)
-		return VA_PARSE_NOT_FOUND;
-	if ((o = json_loads(body, 0, NULL)) == NULL)
-		return VA_PARSE_MALFORMED;
 	sh = json_array_get(json_object_get(o, "shipments"), 0);
 	st = json_object_get(sh, "status");
 	if (json_is_array(json_object_get(o, "shipments")) &&
-	    json_array_size(json_object_get(o, "shipments")) == 0) {
-		ret = VA_PARSE_NOT_FOUND;
-		goto out;
-	}
+	    json_array_size(json_object_get(o, "shipments")) == 0)
+		return VA_PARSE_NOT_FOUND;
 	if (!json_is_object(st) ||
 	    (code = va_json_path_str(st, "statusCode", NULL)) == NULL)
-		goto out;
+		return VA_PARSE_MALFORMED;
 	snprintf(s->number, sizeof(s->number), "%s",
 	    (v = va_json_path_str(sh, "id", NULL)) ? v : number);
 	snprintf(s->carrier, sizeof(s->carrier), "dhl");
@@ -90,20 +73,12 @@ parse(const char *number, long status, const char *body,
 	if ((v = va_json_path_str(sh, "estimatedTimeOfDelivery", NULL)))
 		va_shipment_set_ymd(s->est_date, v);
 	tf = json_object_get(sh, "estimatedDeliveryTimeFrame");
-	if ((b = va_json_path_str(tf, "estimatedFrom", NULL)) != NULL &&
-	    (e = va_json_path_str(tf, "estimatedThrough", NULL)) != NULL &&
-	    strncmp(b, e, 10) == 0) {
-		va_shipment_set_ymd(s->est_date, b);
-		va_shipment_set_hm(s->est_from, b);
-		va_shipment_set_hm(s->est_to, e);
-	}
-	if (s->status == VA_SHIP_DELIVERED)
-		s->est_date[0] = s->est_from[0] = s->est_to[0] = '\0';
-	ret = VA_PARSE_FOUND;
-out:
-	json_decref(o);
-	return ret;
+	va_carrier_window(s, va_json_path_str(tf, "estimatedFrom", NULL),
+	    va_json_path_str(tf, "estimatedThrough", NULL));
+	return VA_PARSE_FOUND;
 }
+
+VA_CARRIER_PARSER(parse, read_shipment)
 
 const struct va_carrier_api va_carrier_dhl = {
 	VA_CARRIER_DHL, "dhl", 0, "https://api-eu.dhl.com",

@@ -37,29 +37,18 @@ token_req(const struct va_carrier_conf *c, struct va_carrier_req *r)
 	explicit_bzero(sec, strlen(sec));
 	free(id);
 	free(sec);
-	r->method = "POST";
-	if (r->body == NULL ||
-	    va_carrier_req_url(r, "%s/oauth/token", c->url) == -1 ||
-	    va_carrier_req_header(r, "Content-Type: "
-	    "application/x-www-form-urlencoded") == -1)
-		return -1;
-	return 0;
+	return va_carrier_req_post(r, c->url, "/oauth/token",
+	    "application/x-www-form-urlencoded");
 }
 
 static int
 track_req(const struct va_carrier_conf *c, const char *number,
     const char *token, const char *trans_id, struct va_carrier_req *r)
 {
-	json_t *b;
-
-	b = json_pack("{s:b, s:[{s:{s:s}}]}", "includeDetailedScans", 1,
-	    "trackingInfo", "trackingNumberInfo", "trackingNumber", number);
-	if (b == NULL)
-		return -1;
-	r->body = json_dumps(b, JSON_COMPACT);
-	json_decref(b);
 	r->method = "POST";
-	if (r->body == NULL ||
+	if (va_carrier_req_json(r, json_pack("{s:b, s:[{s:{s:s}}]}",
+	    "includeDetailedScans", 1, "trackingInfo", "trackingNumberInfo",
+	    "trackingNumber", number)) == -1 ||
 	    va_carrier_req_url(r, "%s/track/v1/trackingnumbers", c->url) == -1 ||
 	    va_carrier_req_header(r, "Authorization: Bearer %s", token) == -1 ||
 	    va_carrier_req_header(r, "Content-Type: application/json") == -1 ||
@@ -96,37 +85,30 @@ status_of(const char *code)
 }
 
 static enum va_carrier_parse
-parse(const char *number, long status, const char *body,
-    struct va_shipment *s)
+read_result(const char *number, const json_t *o, struct va_shipment *s)
 {
-	json_t *o, *tr, *lsd, *loc, *ev, *w, *dts;
+	json_t *tr, *lsd, *loc, *ev, *w, *dts;
 	const char *v, *code;
-	enum va_carrier_parse ret = VA_PARSE_MALFORMED;
 	size_t i;
 
-	memset(s, 0, sizeof(*s));
-	if (status == 404)
-		return VA_PARSE_NOT_FOUND;
-	if ((o = json_loads(body, 0, NULL)) == NULL)
-		return VA_PARSE_MALFORMED;
 	tr = json_array_get(json_object_get(json_array_get(json_object_get(
 	    json_object_get(o, "output"), "completeTrackResults"), 0),
 	    "trackResults"), 0);
 	if (!json_is_object(tr))
-		goto out;
+		return VA_PARSE_MALFORMED;
 	if ((code = va_json_path_str(tr, "error", "code", NULL)) != NULL) {
 		/* The 200-with-error answer. */
 		if (strstr(code, "NOTFOUND") != NULL ||
 		    strstr(code, "INVALID") != NULL)
-			ret = VA_PARSE_NOT_FOUND;
-		goto out;
+			return VA_PARSE_NOT_FOUND;
+		return VA_PARSE_MALFORMED;
 	}
 	snprintf(s->number, sizeof(s->number), "%s", (v = va_json_path_str(tr,
 	    "trackingNumberInfo", "trackingNumber", NULL)) ? v : number);
 	snprintf(s->carrier, sizeof(s->carrier), "fedex");
 	lsd = json_object_get(tr, "latestStatusDetail");
 	if (!json_is_object(lsd))
-		goto out;
+		return VA_PARSE_MALFORMED;
 	code = va_json_path_str(lsd, "derivedCode", NULL);
 	if (code == NULL)
 		code = va_json_path_str(lsd, "code", NULL);
@@ -166,20 +148,12 @@ parse(const char *number, long status, const char *body,
 	}
 	w = json_object_get(json_object_get(tr, "estimatedDeliveryTimeWindow"),
 	    "window");
-	if ((v = va_json_path_str(w, "begins", NULL)) != NULL &&
-	    (code = va_json_path_str(w, "ends", NULL)) != NULL &&
-	    strncmp(v, code, 10) == 0) {
-		va_shipment_set_ymd(s->est_date, v);
-		va_shipment_set_hm(s->est_from, v);
-		va_shipment_set_hm(s->est_to, code);
-	}
-	if (s->status == VA_SHIP_DELIVERED)
-		s->est_date[0] = s->est_from[0] = s->est_to[0] = '\0';
-	ret = VA_PARSE_FOUND;
-out:
-	json_decref(o);
-	return ret;
+	va_carrier_window(s, va_json_path_str(w, "begins", NULL),
+	    va_json_path_str(w, "ends", NULL));
+	return VA_PARSE_FOUND;
 }
+
+VA_CARRIER_PARSER(parse, read_result)
 
 const struct va_carrier_api va_carrier_fedex = {
 	VA_CARRIER_FEDEX, "fedex", 1, "https://apis.fedex.com",

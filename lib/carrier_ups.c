@@ -30,30 +30,18 @@ token_req(const struct va_carrier_conf *c, struct va_carrier_req *r)
 	if ((r->userpwd = malloc(n)) == NULL)
 		return -1;
 	snprintf(r->userpwd, n, "%s:%s", c->client_id, c->client_secret);
-	if ((r->body = strdup("grant_type=client_credentials")) == NULL)
-		return -1;
-	if (va_carrier_req_url(r, "%s/security/v1/oauth/token", c->url) == -1 ||
-	    va_carrier_req_header(r, "Content-Type: "
-	    "application/x-www-form-urlencoded") == -1)
-		return -1;
-	return 0;
+	r->body = strdup("grant_type=client_credentials");
+	return va_carrier_req_post(r, c->url, "/security/v1/oauth/token",
+	    "application/x-www-form-urlencoded");
 }
 
 static int
 track_req(const struct va_carrier_conf *c, const char *number,
     const char *token, const char *trans_id, struct va_carrier_req *r)
 {
-	char *esc;
-	int rc;
-
-	if ((esc = va_http_escape(number)) == NULL)
-		return -1;
-	r->method = "GET";
-	rc = va_carrier_req_url(r, "%s/api/track/v1/details/%s?locale=en_US"
-	    "&returnSignature=false&returnMilestones=false&returnPOD=false",
-	    c->url, esc);
-	free(esc);
-	if (rc == -1 ||
+	if (va_carrier_req_get(r, c->url, "/api/track/v1/details/", number,
+	    "?locale=en_US&returnSignature=false&returnMilestones=false"
+	    "&returnPOD=false") == -1 ||
 	    va_carrier_req_header(r, "Authorization: Bearer %s", token) == -1 ||
 	    va_carrier_req_header(r, "transId: %s", trans_id) == -1 ||
 	    va_carrier_req_header(r, "transactionSrc: %s",
@@ -92,19 +80,12 @@ status_of(const json_t *cur)
 }
 
 static enum va_carrier_parse
-parse(const char *number, long status, const char *body,
-    struct va_shipment *s)
+read_package(const char *number, const json_t *o, struct va_shipment *s)
 {
-	json_t *o, *pkg, *act, *dd, *dt;
+	json_t *pkg, *act, *dd, *dt;
 	const char *v, *d, *t;
-	enum va_carrier_parse ret = VA_PARSE_MALFORMED;
 	size_t i;
 
-	memset(s, 0, sizeof(*s));
-	if (status == 404)
-		return VA_PARSE_NOT_FOUND;
-	if ((o = json_loads(body, 0, NULL)) == NULL)
-		return VA_PARSE_MALFORMED;
 	pkg = json_array_get(json_object_get(json_array_get(json_object_get(
 	    json_object_get(o, "trackResponse"), "shipment"), 0), "package"), 0);
 	if (!json_is_object(pkg)) {
@@ -112,8 +93,8 @@ parse(const char *number, long status, const char *body,
 		if (json_is_array(json_object_get(json_array_get(
 		    json_object_get(json_object_get(o, "trackResponse"),
 		    "shipment"), 0), "warnings")))
-			ret = VA_PARSE_NOT_FOUND;
-		goto out;
+			return VA_PARSE_NOT_FOUND;
+		return VA_PARSE_MALFORMED;
 	}
 	snprintf(s->number, sizeof(s->number), "%s",
 	    (v = va_json_path_str(pkg, "trackingNumber", NULL)) ? v : number);
@@ -165,13 +146,10 @@ parse(const char *number, long status, const char *body,
 		/* A commitment time only ("by 16:00") is no window. */
 		s->est_from[0] = s->est_to[0] = '\0';
 	}
-	if (s->status == VA_SHIP_DELIVERED)
-		s->est_date[0] = s->est_from[0] = s->est_to[0] = '\0';
-	ret = VA_PARSE_FOUND;
-out:
-	json_decref(o);
-	return ret;
+	return VA_PARSE_FOUND;
 }
+
+VA_CARRIER_PARSER(parse, read_package)
 
 const struct va_carrier_api va_carrier_ups = {
 	VA_CARRIER_UPS, "ups", 1, "https://onlinetools.ups.com",

@@ -8,7 +8,6 @@
  * recent first) where it was scanned.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -19,39 +18,21 @@
 static int
 token_req(const struct va_carrier_conf *c, struct va_carrier_req *r)
 {
-	json_t *b;
-
-	if (c->client_id == NULL || c->client_secret == NULL)
+	if (c->client_id == NULL || c->client_secret == NULL ||
+	    va_carrier_req_json(r, json_pack("{s:s, s:s, s:s}", "client_id",
+	    c->client_id, "client_secret", c->client_secret, "grant_type",
+	    "client_credentials")) == -1)
 		return -1;
-	b = json_pack("{s:s, s:s, s:s}", "client_id", c->client_id,
-	    "client_secret", c->client_secret, "grant_type",
-	    "client_credentials");
-	if (b == NULL)
-		return -1;
-	r->body = json_dumps(b, JSON_COMPACT);
-	json_decref(b);
-	r->method = "POST";
-	if (r->body == NULL ||
-	    va_carrier_req_url(r, "%s/oauth2/v3/token", c->url) == -1 ||
-	    va_carrier_req_header(r, "Content-Type: application/json") == -1)
-		return -1;
-	return 0;
+	return va_carrier_req_post(r, c->url, "/oauth2/v3/token",
+	    "application/json");
 }
 
 static int
 track_req(const struct va_carrier_conf *c, const char *number,
     const char *token, const char *trans_id, struct va_carrier_req *r)
 {
-	char *esc;
-	int rc;
-
-	if ((esc = va_http_escape(number)) == NULL)
-		return -1;
-	r->method = "GET";
-	rc = va_carrier_req_url(r, "%s/tracking/v3/tracking/%s?expand=DETAIL",
-	    c->url, esc);
-	free(esc);
-	if (rc == -1 ||
+	if (va_carrier_req_get(r, c->url, "/tracking/v3/tracking/", number,
+	    "?expand=DETAIL") == -1 ||
 	    va_carrier_req_header(r, "Authorization: Bearer %s", token) == -1 ||
 	    va_carrier_req_header(r, "Accept: application/json") == -1)
 		return -1;
@@ -79,20 +60,13 @@ status_of(const char *cat)
 }
 
 static enum va_carrier_parse
-parse(const char *number, long status, const char *body,
-    struct va_shipment *s)
+read_tracking(const char *number, const json_t *o, struct va_shipment *s)
 {
-	json_t *o, *ev;
+	json_t *ev;
 	const char *v, *cat;
-	enum va_carrier_parse ret = VA_PARSE_MALFORMED;
 
-	memset(s, 0, sizeof(*s));
-	if (status == 404)
-		return VA_PARSE_NOT_FOUND;
-	if ((o = json_loads(body, 0, NULL)) == NULL)
-		return VA_PARSE_MALFORMED;
 	if ((cat = va_json_path_str(o, "statusCategory", NULL)) == NULL)
-		goto out;
+		return VA_PARSE_MALFORMED;
 	snprintf(s->number, sizeof(s->number), "%s",
 	    (v = va_json_path_str(o, "trackingNumber", NULL)) ? v : number);
 	snprintf(s->carrier, sizeof(s->carrier), "usps");
@@ -112,13 +86,10 @@ parse(const char *number, long status, const char *body,
 		va_shipment_set_time(s->scan_time, v);
 	if ((v = va_json_path_str(o, "expectedDeliveryDate", NULL)))
 		va_shipment_set_ymd(s->est_date, v);
-	if (s->status == VA_SHIP_DELIVERED)
-		s->est_date[0] = '\0';
-	ret = VA_PARSE_FOUND;
-out:
-	json_decref(o);
-	return ret;
+	return VA_PARSE_FOUND;
 }
+
+VA_CARRIER_PARSER(parse, read_tracking)
 
 const struct va_carrier_api va_carrier_usps = {
 	VA_CARRIER_USPS, "usps", 1, "https://apis.usps.com",

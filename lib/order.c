@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "order.h"
+#include "strbuf.h"
 
 static const char *const statuses[] = { "pending", "processing", "on_hold",
 	"partially_shipped", "shipped", "delivered", "completed", "cancelled",
@@ -546,55 +547,19 @@ va_order_date(const char *s, char *out, size_t cap)
 
 /* Speech */
 
-struct sbuf {
-	char	*s;
-	size_t	len, cap;
-	int	oom;
-};
-
-static void
-sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	char *p;
-	size_t cap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 128;
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		if ((p = realloc(b->s, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
 /* Text, XML-escaped in SSML mode. */
 static void
-sb_text(struct sbuf *b, const char *s, enum va_say_mode mode)
+sb_text(struct va_strbuf *b, const char *s, enum va_say_mode mode)
 {
 	for (; *s != '\0'; s++) {
 		if (mode == VA_SAY_SSML && *s == '&')
-			sb_puts(b, "&amp;");
+			va_strbuf_add(b, "&amp;");
 		else if (mode == VA_SAY_SSML && *s == '<')
-			sb_puts(b, "&lt;");
+			va_strbuf_add(b, "&lt;");
 		else if (mode == VA_SAY_SSML && *s == '>')
-			sb_puts(b, "&gt;");
+			va_strbuf_add(b, "&gt;");
 		else
-			sb_add(b, s, 1);
+			va_strbuf_addn(b, s, 1);
 	}
 }
 
@@ -604,7 +569,7 @@ sb_text(struct sbuf *b, const char *s, enum va_say_mode mode)
  * letters). A leading '#' is not said, nor leading zeros.
  */
 static void
-sb_number(struct sbuf *b, const char *s, enum va_say_mode mode)
+sb_number(struct va_strbuf *b, const char *s, enum va_say_mode mode)
 {
 	const char *p;
 	int digits = 1;
@@ -618,18 +583,18 @@ sb_number(struct sbuf *b, const char *s, enum va_say_mode mode)
 	while (digits && s[0] == '0' && s[1] != '\0')
 		s++;
 	if (mode == VA_SAY_SSML) {
-		sb_puts(b, digits ? "<say-as interpret-as=\"digits\">" :
+		va_strbuf_add(b, digits ? "<say-as interpret-as=\"digits\">" :
 		    "<say-as interpret-as=\"characters\">");
 		sb_text(b, s, mode);
-		sb_puts(b, "</say-as>");
+		va_strbuf_add(b, "</say-as>");
 		return;
 	}
 	for (p = s; *p != '\0'; p++) {
 		if (*p == ' ' || *p == '-')
 			continue;
 		if (p != s)
-			sb_add(b, " ", 1);
-		sb_add(b, p, 1);
+			va_strbuf_addn(b, " ", 1);
+		va_strbuf_addn(b, p, 1);
 	}
 }
 
@@ -646,7 +611,7 @@ first_shipment(const struct va_order *o)
 }
 
 static void
-say_tracking(struct sbuf *b, const struct va_order_fulfilment *f,
+say_tracking(struct va_strbuf *b, const struct va_order_fulfilment *f,
     enum va_say_mode mode)
 {
 	const char *t;
@@ -657,17 +622,17 @@ say_tracking(struct sbuf *b, const struct va_order_fulfilment *f,
 	t = f->tracking[0];
 	if ((n = strlen(t)) <= 4)
 		return;
-	sb_puts(b, " The tracking number ends in ");
+	va_strbuf_add(b, " The tracking number ends in ");
 	sb_number(b, t + n - 4, mode);
-	sb_puts(b, ".");
+	va_strbuf_add(b, ".");
 }
 
 static void
-say_carrier(struct sbuf *b, const struct va_order_fulfilment *f,
+say_carrier(struct va_strbuf *b, const struct va_order_fulfilment *f,
     enum va_say_mode mode)
 {
 	if (f != NULL && f->carrier != NULL && *f->carrier != '\0') {
-		sb_puts(b, " with ");
+		va_strbuf_add(b, " with ");
 		sb_text(b, f->carrier, mode);
 	}
 }
@@ -677,86 +642,80 @@ va_order_say(const struct va_order *o, enum va_say_mode mode)
 {
 	const struct va_order_fulfilment *f = first_shipment(o);
 	const char *st = o->status != NULL ? o->status : "unknown";
-	struct sbuf b = { 0 };
+	struct va_strbuf b = { 0 };
 
 	if (strcmp(st, "partially_shipped") == 0) {
-		sb_puts(&b, "Part of your order ");
+		va_strbuf_add(&b, "Part of your order ");
 		sb_number(&b, o->number, mode);
-		sb_puts(&b, " has shipped");
+		va_strbuf_add(&b, " has shipped");
 		say_carrier(&b, f, mode);
-		sb_puts(&b, ", and the rest will follow.");
+		va_strbuf_add(&b, ", and the rest will follow.");
 		say_tracking(&b, f, mode);
 		goto done;
 	}
-	sb_puts(&b, "Your order ");
+	va_strbuf_add(&b, "Your order ");
 	sb_number(&b, o->number, mode);
 	if (strcmp(st, "pending") == 0)
-		sb_puts(&b, " is waiting for payment.");
+		va_strbuf_add(&b, " is waiting for payment.");
 	else if (strcmp(st, "processing") == 0)
-		sb_puts(&b, " has been received and is being prepared for "
-		    "shipping.");
+		va_strbuf_add(&b, " has been received and is being prepared "
+		    "for shipping.");
 	else if (strcmp(st, "on_hold") == 0)
-		sb_puts(&b, " is on hold. A member of our team can tell you "
-		    "why.");
+		va_strbuf_add(&b, " is on hold. A member of our team can tell "
+		    "you why.");
 	else if (strcmp(st, "shipped") == 0) {
-		sb_puts(&b, " has shipped");
+		va_strbuf_add(&b, " has shipped");
 		say_carrier(&b, f, mode);
-		sb_puts(&b, " and is on its way.");
+		va_strbuf_add(&b, " and is on its way.");
 		say_tracking(&b, f, mode);
 	} else if (strcmp(st, "delivered") == 0) {
-		sb_puts(&b, " has been delivered");
+		va_strbuf_add(&b, " has been delivered");
 		say_carrier(&b, f, mode);
-		sb_puts(&b, ".");
+		va_strbuf_add(&b, ".");
 	} else if (strcmp(st, "completed") == 0)
-		sb_puts(&b, " is complete.");
+		va_strbuf_add(&b, " is complete.");
 	else if (strcmp(st, "cancelled") == 0)
-		sb_puts(&b, " was cancelled.");
+		va_strbuf_add(&b, " was cancelled.");
 	else if (strcmp(st, "refunded") == 0)
-		sb_puts(&b, " was refunded.");
+		va_strbuf_add(&b, " was refunded.");
 	else if (strcmp(st, "failed") == 0)
-		sb_puts(&b, " could not be completed because the payment "
+		va_strbuf_add(&b, " could not be completed because the payment "
 		    "did not go through.");
 	else
-		sb_puts(&b, " is in our system, but I can't tell its status "
-		    "right now.");
+		va_strbuf_add(&b, " is in our system, but I can't tell its "
+		    "status right now.");
 done:
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return va_strbuf_finish(&b);
 }
 
 char *
 va_order_say_missing(const char *status, const char *number,
     const char *by, enum va_say_mode mode)
 {
-	struct sbuf b = { 0 };
+	struct va_strbuf b = { 0 };
 
 	if (strcmp(status, "not_found") == 0 && number != NULL) {
-		sb_puts(&b, "I couldn't find an order with the number ");
+		va_strbuf_add(&b, "I couldn't find an order with the number ");
 		sb_number(&b, number, mode);
-		sb_puts(&b, ". Could you check the number and say it again?");
+		va_strbuf_add(&b, ". Could you check the number and say it "
+		    "again?");
 	} else if (strcmp(status, "not_found") == 0) {
-		sb_puts(&b, "I couldn't find an order for that ");
-		sb_puts(&b, by != NULL && strcmp(by, "phone") == 0 ?
+		va_strbuf_add(&b, "I couldn't find an order for that ");
+		va_strbuf_add(&b, by != NULL && strcmp(by, "phone") == 0 ?
 		    "phone number" : "email address");
-		sb_puts(&b, ". Could you give me the order number?");
+		va_strbuf_add(&b, ". Could you give me the order number?");
 	} else if (strcmp(status, "invalid") == 0 && by != NULL) {
-		sb_puts(&b, "I can't look orders up by ");
-		sb_puts(&b, strcmp(by, "phone") == 0 ? "phone number" :
+		va_strbuf_add(&b, "I can't look orders up by ");
+		va_strbuf_add(&b, strcmp(by, "phone") == 0 ? "phone number" :
 		    "email address");
-		sb_puts(&b, " here. Could you give me the order number?");
+		va_strbuf_add(&b, " here. Could you give me the order number?");
 	} else if (strcmp(status, "invalid") == 0)
-		sb_puts(&b, "To look up your order I need the order number, "
-		    "or the phone number or email address you ordered with.");
+		va_strbuf_add(&b, "To look up your order I need the order "
+		    "number, or the phone number or email address you ordered "
+		    "with.");
 	else
-		sb_puts(&b, "I'm sorry, I can't reach our order system right "
-		    "now. Please try again in a few minutes, or I can put you "
-		    "through to a member of our team.");
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+		va_strbuf_add(&b, "I'm sorry, I can't reach our order system "
+		    "right now. Please try again in a few minutes, or I can "
+		    "put you through to a member of our team.");
+	return va_strbuf_finish(&b);
 }

@@ -349,6 +349,59 @@ va_shop_json(const struct va_http_resp *resp, struct va_shop_answer *a)
 	return j;
 }
 
+json_t *
+va_shop_part_json(const struct va_http_resp *resp, struct va_shop_answer *a)
+{
+	if (a->reason != NULL || resp->outcome == VA_HTTP_NOT_FOUND)
+		return NULL;
+	return va_shop_json(resp, a);
+}
+
+json_t *
+va_shop_order_json(const struct va_http_resp *resp, struct va_shop_answer *a)
+{
+	if (a->reason == NULL && resp->outcome == VA_HTTP_NOT_FOUND) {
+		va_shop_fail(a, VA_SHOP_NOT_FOUND, "not_found", "HTTP 404");
+		return NULL;
+	}
+	return va_shop_part_json(resp, a);
+}
+
+const json_t *
+va_shop_first_order(const json_t *j, const char *list,
+    struct va_shop_answer *a)
+{
+	const json_t *o;
+	char what[64];
+
+	if (list != NULL) {
+		j = json_object_get(j, list);
+		if (!json_is_array(j)) {
+			snprintf(what, sizeof(what), "no %s array", list);
+			va_shop_malformed(a, what);
+			return NULL;
+		}
+	}
+	if (!json_is_array(j))
+		return j;
+	if ((o = json_array_get(j, 0)) == NULL)
+		va_shop_fail(a, VA_SHOP_NOT_FOUND, "not_found", "no order");
+	return o;
+}
+
+void
+va_shop_note_retry_after(struct va_shop *s, const struct va_http_resp *r,
+    int64_t now)
+{
+	const char *v;
+
+	if (r->status != 429)
+		return;
+	v = va_http_header(r, "Retry-After");
+	va_ratelimit_note_429(s->rl, now,
+	    v != NULL ? va_http_retry_after_ms(v, va_clock_ms()) : -1);
+}
+
 /* JSON helpers */
 
 const char *
@@ -392,6 +445,25 @@ va_shop_jdate(const json_t *j, const char *key, char **dst)
 	if (s == NULL || va_order_date(s, iso, sizeof(iso)) == -1)
 		return 0;
 	return va_order_set(dst, iso);
+}
+
+int
+va_shop_add_item(struct va_order *o, const json_t *v, const char *cur,
+    const char *title_key, const char *quantity_key, const char *price_key)
+{
+	struct va_order_item *it;
+	int bad = 0;
+
+	if ((it = va_order_add_item(o)) == NULL)
+		return -1;
+	bad |= va_order_set(&it->title, va_shop_jstr(v, title_key));
+	bad |= va_order_set(&it->sku, va_shop_jstr(v, "sku"));
+	if (va_shop_jint(v, quantity_key, &it->quantity) == -1)
+		it->quantity = 1;
+	if (va_money_json(json_object_get(v, price_key), cur,
+	    &it->price) == -1)
+		it->price = -1;
+	return bad ? 1 : 0;
 }
 
 const char *

@@ -244,6 +244,35 @@ int64_t	va_shop_retry_after(const struct va_http_resp *);
  */
 json_t	*va_shop_json(const struct va_http_resp *,
 	    struct va_shop_answer *);
+/*
+ * The body of an order lookup's response from va_shop_get(), parsed (a
+ * new reference); NULL when there is none to read: a already set by the
+ * request, a 404 (a set not found, "HTTP 404"), or a body that is not
+ * JSON (as va_shop_json()).
+ */
+json_t	*va_shop_order_json(const struct va_http_resp *,
+	    struct va_shop_answer *);
+/*
+ * The same for a part of an order fetched after it (its shipments): a 404
+ * says the order has none, and leaves a as it is (NULL, a->reason NULL).
+ */
+json_t	*va_shop_part_json(const struct va_http_resp *,
+	    struct va_shop_answer *);
+/*
+ * The first order of a search's answer j (borrowed): the first element of
+ * j's member named list, which must be an array (else a set malformed,
+ * "no <list> array"); with list NULL, the first element of j when j is an
+ * array, else j itself (an order by id). NULL when there is none (a set
+ * not found, "no order"). What is returned may still not be an object.
+ */
+const json_t *va_shop_first_order(const json_t *j, const char *list,
+	    struct va_shop_answer *);
+/*
+ * A backend's note for vendors whose only rate-limit word is a 429's
+ * Retry-After: the shop's limiter waits that long (or backs off).
+ */
+void	va_shop_note_retry_after(struct va_shop *,
+	    const struct va_http_resp *, int64_t now_ms);
 /* Set a's status, reason and detail (printf-style). */
 void	va_shop_fail(struct va_shop_answer *, enum va_shop_status,
 	    const char *reason, const char *fmt, ...)
@@ -257,6 +286,16 @@ const char *va_shop_jstr(const json_t *, const char *key);
 int	va_shop_jint(const json_t *, const char *key, int64_t *out);
 /* Set *dst to the member's ISO date when it is a date; 0 or -1 (memory). */
 int	va_shop_jdate(const json_t *, const char *key, char **dst);
+/*
+ * Add an order line mapped from a vendor's item v: the title from member
+ * title_key, the sku from "sku", the quantity from quantity_key (1 when
+ * absent) and the price from price_key in currency cur (-1 when absent).
+ * 0; 1 when a member could not be stored; -1 when no line could be added
+ * (memory).
+ */
+int	va_shop_add_item(struct va_order *, const json_t *v, const char *cur,
+	    const char *title_key, const char *quantity_key,
+	    const char *price_key);
 /* A carrier's display name for a vendor code ("ups" -> "UPS"), or code. */
 const char *va_shop_carrier_name(const char *code);
 /* Real monotonic milliseconds (not frozen by VA_FIXED_CLOCK). */

@@ -133,12 +133,11 @@ out:
 static int
 products(struct va_shop *s, struct va_shop_answer *a)
 {
-	struct va_order_item *it;
 	const json_t *v;
 	char path[256];
 	json_t *j;
 	size_t i;
-	int nf, bad = 0;
+	int nf, rc, bad = 0;
 
 	snprintf(path, sizeof(path), "/v2/orders/%s/products", a->order.id);
 	if (bc_get(s, path, &j, &nf, a) == -1)
@@ -149,17 +148,12 @@ products(struct va_shop *s, struct va_shop_answer *a)
 		return -1;
 	}
 	json_array_foreach(j, i, v) {
-		if ((it = va_order_add_item(&a->order)) == NULL) {
+		if ((rc = va_shop_add_item(&a->order, v, a->order.currency,
+		    "name", "quantity", "price_inc_tax")) == -1) {
 			bad = 1;
 			break;
 		}
-		bad |= va_order_set(&it->title, va_shop_jstr(v, "name"));
-		bad |= va_order_set(&it->sku, va_shop_jstr(v, "sku"));
-		if (va_shop_jint(v, "quantity", &it->quantity) == -1)
-			it->quantity = 1;
-		if (va_money_json(json_object_get(v, "price_inc_tax"),
-		    a->order.currency, &it->price) == -1)
-			it->price = -1;
+		bad |= rc;
 	}
 	json_decref(j);
 	return bad ? -1 : 0;
@@ -238,11 +232,8 @@ bc_lookup(struct va_shop *s, const struct va_shop_query *q,
 		va_shop_fail(a, VA_SHOP_NOT_FOUND, "not_found", "no order");
 		goto out;
 	}
-	o = json_is_array(j) ? json_array_get(j, 0) : j;
-	if (json_is_array(j) && o == NULL) {
-		va_shop_fail(a, VA_SHOP_NOT_FOUND, "not_found", "no order");
+	if ((o = va_shop_first_order(j, NULL, a)) == NULL)
 		goto out;
-	}
 	if (!json_is_object(o) || map_order(o, &a->order, &status_id) == -1) {
 		va_shop_malformed(a, "order without an id");
 		goto out;

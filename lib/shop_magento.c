@@ -17,10 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "http.h"
 #include "log.h"
-#include "ratelimit.h"
 #include "shop.h"
 
 #define SC	"searchCriteria%%5Bfilter_groups%%5D%%5B0%%5D" \
@@ -83,12 +81,11 @@ static int
 map_order(const json_t *j, struct va_order *o)
 {
 	const json_t *items, *v;
-	struct va_order_item *it;
 	const char *cur, *state;
 	char buf[32];
 	int64_t n;
 	size_t i;
-	int bad = 0;
+	int rc, bad = 0;
 
 	items = json_object_get(j, "items");
 	state = va_shop_jstr(j, "state");
@@ -111,15 +108,10 @@ map_order(const json_t *j, struct va_order *o)
 		/* Children of configurable products repeat their parent. */
 		if (json_is_integer(json_object_get(v, "parent_item_id")))
 			continue;
-		if ((it = va_order_add_item(o)) == NULL)
+		if ((rc = va_shop_add_item(o, v, cur, "name", "qty_ordered",
+		    "price")) == -1)
 			return -1;
-		bad |= va_order_set(&it->title, va_shop_jstr(v, "name"));
-		bad |= va_order_set(&it->sku, va_shop_jstr(v, "sku"));
-		if (va_shop_jint(v, "qty_ordered", &it->quantity) == -1)
-			it->quantity = 1;
-		if (va_money_json(json_object_get(v, "price"), cur,
-		    &it->price) == -1)
-			it->price = -1;
+		bad |= rc;
 	}
 	return bad ? -1 : 0;
 }
@@ -162,14 +154,10 @@ shipments(struct va_shop *s, struct va_shop_answer *a)
 	headers(s, auth, sizeof(auth), hdrs);
 	va_shop_get(s, path, hdrs, NULL, &resp, a);
 	memset(auth, 0, sizeof(auth));
-	if (a->reason != NULL)
-		goto out;
-	if (resp.outcome == VA_HTTP_NOT_FOUND) {
-		rc = 0;
+	if ((j = va_shop_part_json(&resp, a)) == NULL) {
+		rc = a->reason != NULL ? -1 : 0;
 		goto out;
 	}
-	if ((j = va_shop_json(&resp, a)) == NULL)
-		goto out;
 	if (!json_is_array(items = json_object_get(j, "items"))) {
 		va_shop_malformed(a, "shipments without items");
 		goto out;
@@ -206,7 +194,8 @@ magento_lookup(struct va_shop *s, const struct va_shop_query *q,
 	const char *hdrs[3];
 	char path[1024], auth[1024], pre[256], padded[32];
 	char *esc;
-	json_t *j = NULL, *items, *o;
+	const json_t *o;
+	json_t *j = NULL;
 
 	if (q->phone != NULL) {
 		va_shop_fail(a, VA_SHOP_INVALID, "unsupported",
@@ -233,22 +222,9 @@ magento_lookup(struct va_shop *s, const struct va_shop_query *q,
 	headers(s, auth, sizeof(auth), hdrs);
 	va_shop_get(s, path, hdrs, NULL, &resp, a);
 	memset(auth, 0, sizeof(auth));
-	if (a->reason != NULL)
+	if ((j = va_shop_order_json(&resp, a)) == NULL ||
+	    (o = va_shop_first_order(j, "items", a)) == NULL)
 		goto out;
-	if (resp.outcome == VA_HTTP_NOT_FOUND) {
-		va_shop_fail(a, VA_SHOP_NOT_FOUND, "not_found", "HTTP 404");
-		goto out;
-	}
-	if ((j = va_shop_json(&resp, a)) == NULL)
-		goto out;
-	if (!json_is_array(items = json_object_get(j, "items"))) {
-		va_shop_malformed(a, "no items array");
-		goto out;
-	}
-	if ((o = json_array_get(items, 0)) == NULL) {
-		va_shop_fail(a, VA_SHOP_NOT_FOUND, "not_found", "no order");
-		goto out;
-	}
 	if (!json_is_object(o) || map_order(o, &a->order) == -1 ||
 	    a->order.number == NULL || a->order.id == NULL) {
 		va_shop_malformed(a, "order without increment_id or entity_id");
@@ -266,18 +242,6 @@ out:
 	return 0;
 }
 
-static void
-magento_note(struct va_shop *s, const struct va_http_resp *r, int64_t now)
-{
-	const char *v;
-
-	if (r->status != 429)
-		return;
-	v = va_http_header(r, "Retry-After");
-	va_ratelimit_note_429(s->rl, now,
-	    v != NULL ? va_http_retry_after_ms(v, va_clock_ms()) : -1);
-}
-
 const struct va_shop_backend va_shop_magento = {
-	"magento", magento_lookup, magento_note, 10, 10
+	"magento", magento_lookup, va_shop_note_retry_after, 10, 10
 };

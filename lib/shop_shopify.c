@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "http.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -54,13 +53,12 @@ static int
 map_order(const json_t *j, struct va_order *o)
 {
 	const json_t *arr, *v, *tn;
-	struct va_order_item *it;
 	struct va_order_fulfilment *f;
 	const char *fin, *ful, *name, *cur;
 	char buf[32];
 	int64_t n;
 	size_t i, k;
-	int bad = 0;
+	int rc, bad = 0;
 
 	fin = va_shop_jstr(j, "financial_status");
 	ful = va_shop_jstr(j, "fulfillment_status");
@@ -87,15 +85,10 @@ map_order(const json_t *j, struct va_order *o)
 	bad |= va_shop_jdate(j, "cancelled_at", &o->cancelled_at);
 	arr = json_object_get(j, "line_items");
 	json_array_foreach(arr, i, v) {
-		if ((it = va_order_add_item(o)) == NULL)
+		if ((rc = va_shop_add_item(o, v, cur, "title", "quantity",
+		    "price")) == -1)
 			return -1;
-		bad |= va_order_set(&it->title, va_shop_jstr(v, "title"));
-		bad |= va_order_set(&it->sku, va_shop_jstr(v, "sku"));
-		if (va_shop_jint(v, "quantity", &it->quantity) == -1)
-			it->quantity = 1;
-		if (va_money_json(json_object_get(v, "price"), cur,
-		    &it->price) == -1)
-			it->price = -1;
+		bad |= rc;
 	}
 	arr = json_object_get(j, "fulfillments");
 	json_array_foreach(arr, i, v) {
@@ -125,7 +118,8 @@ shopify_lookup(struct va_shop *s, const struct va_shop_query *q,
 	const char *hdrs[3];
 	char path[1024], auth[1024];
 	char *esc;
-	json_t *j = NULL, *list, *o;
+	const json_t *o;
+	json_t *j = NULL;
 
 	if (q->phone != NULL) {
 		va_shop_fail(a, VA_SHOP_INVALID, "unsupported",
@@ -145,23 +139,9 @@ shopify_lookup(struct va_shop *s, const struct va_shop_query *q,
 	hdrs[2] = NULL;
 	va_shop_get(s, path, hdrs, NULL, &resp, a);
 	memset(auth, 0, sizeof(auth));
-	if (a->reason != NULL)
+	if ((j = va_shop_order_json(&resp, a)) == NULL ||
+	    (o = va_shop_first_order(j, "orders", a)) == NULL)
 		goto out;
-	if (resp.outcome == VA_HTTP_NOT_FOUND) {
-		va_shop_fail(a, VA_SHOP_NOT_FOUND, "not_found", "HTTP 404");
-		goto out;
-	}
-	if ((j = va_shop_json(&resp, a)) == NULL)
-		goto out;
-	list = json_object_get(j, "orders");
-	if (!json_is_array(list)) {
-		va_shop_malformed(a, "no orders array");
-		goto out;
-	}
-	if ((o = json_array_get(list, 0)) == NULL) {
-		va_shop_fail(a, VA_SHOP_NOT_FOUND, "not_found", "no order");
-		goto out;
-	}
 	if (!json_is_object(o) || map_order(o, &a->order) == -1 ||
 	    a->order.number == NULL) {
 		va_shop_malformed(a, "order without a name");
@@ -180,12 +160,9 @@ shopify_note(struct va_shop *s, const struct va_http_resp *r, int64_t now)
 {
 	const char *v;
 	long used, size;
-	int64_t ra;
 
 	if (r->status == 429) {
-		v = va_http_header(r, "Retry-After");
-		ra = v != NULL ? va_http_retry_after_ms(v, va_clock_ms()) : -1;
-		va_ratelimit_note_429(s->rl, now, ra);
+		va_shop_note_retry_after(s, r, now);
 		return;
 	}
 	v = va_http_header(r, "X-Shopify-Shop-Api-Call-Limit");

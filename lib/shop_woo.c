@@ -23,7 +23,6 @@
 #include "hmac.h"
 #include "http.h"
 #include "log.h"
-#include "ratelimit.h"
 #include "shop.h"
 
 static int
@@ -136,12 +135,11 @@ static int
 map_order(const json_t *j, struct va_order *o)
 {
 	const json_t *v, *refunds;
-	struct va_order_item *it;
 	const char *cur, *num;
 	char buf[32];
 	int64_t n, refunded = 0, r;
 	size_t i;
-	int bad = 0;
+	int rc, bad = 0;
 
 	if ((num = va_shop_jstr(j, "number")) != NULL)
 		bad |= va_order_set(&o->number, num);
@@ -176,15 +174,10 @@ map_order(const json_t *j, struct va_order *o)
 		bad |= va_shop_jdate(j, "date_created", &o->created_at);
 	bad |= va_shop_jdate(j, "date_modified_gmt", &o->updated_at);
 	json_array_foreach(json_object_get(j, "line_items"), i, v) {
-		if ((it = va_order_add_item(o)) == NULL)
+		if ((rc = va_shop_add_item(o, v, cur, "name", "quantity",
+		    "price")) == -1)
 			return -1;
-		bad |= va_order_set(&it->title, va_shop_jstr(v, "name"));
-		bad |= va_order_set(&it->sku, va_shop_jstr(v, "sku"));
-		if (va_shop_jint(v, "quantity", &it->quantity) == -1)
-			it->quantity = 1;
-		if (va_money_json(json_object_get(v, "price"), cur,
-		    &it->price) == -1)
-			it->price = -1;
+		bad |= rc;
 	}
 	return bad ? -1 : 0;
 }
@@ -276,14 +269,10 @@ trackings(struct va_shop *s, struct va_shop_answer *a)
 	snprintf(rest, sizeof(rest), "orders/%s/shipment-trackings",
 	    a->order.id);
 	woo_get(s, rest, "", &resp, a);
-	if (a->reason != NULL)
-		goto out;
-	if (resp.outcome == VA_HTTP_NOT_FOUND) {
-		rc = 0;
+	if ((j = va_shop_part_json(&resp, a)) == NULL) {
+		rc = a->reason != NULL ? -1 : 0;
 		goto out;
 	}
-	if ((j = va_shop_json(&resp, a)) == NULL)
-		goto out;
 	if (!json_is_array(j)) {
 		va_shop_malformed(a, "shipment trackings are not an array");
 		goto out;
@@ -331,19 +320,9 @@ woo_lookup(struct va_shop *s, const struct va_shop_query *q,
 	}
 	free(esc);
 	woo_get(s, rest, query, &resp, a);
-	if (a->reason != NULL)
+	if ((j = va_shop_order_json(&resp, a)) == NULL ||
+	    (o = va_shop_first_order(j, NULL, a)) == NULL)
 		goto out;
-	if (resp.outcome == VA_HTTP_NOT_FOUND) {
-		va_shop_fail(a, VA_SHOP_NOT_FOUND, "not_found", "HTTP 404");
-		goto out;
-	}
-	if ((j = va_shop_json(&resp, a)) == NULL)
-		goto out;
-	o = json_is_array(j) ? json_array_get(j, 0) : j;
-	if (json_is_array(j) && o == NULL) {
-		va_shop_fail(a, VA_SHOP_NOT_FOUND, "not_found", "no order");
-		goto out;
-	}
 	if (!json_is_object(o) || map_order(o, &a->order) == -1 ||
 	    a->order.id == NULL) {
 		va_shop_malformed(a, "order without an id");
@@ -367,18 +346,6 @@ out:
 	return 0;
 }
 
-static void
-woo_note(struct va_shop *s, const struct va_http_resp *r, int64_t now)
-{
-	const char *v;
-
-	if (r->status != 429)
-		return;
-	v = va_http_header(r, "Retry-After");
-	va_ratelimit_note_429(s->rl, now,
-	    v != NULL ? va_http_retry_after_ms(v, va_clock_ms()) : -1);
-}
-
 const struct va_shop_backend va_shop_woo = {
-	"woocommerce", woo_lookup, woo_note, 10, 10
+	"woocommerce", woo_lookup, va_shop_note_retry_after, 10, 10
 };

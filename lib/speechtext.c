@@ -15,66 +15,31 @@
 #include <strings.h>
 
 #include "speechtext.h"
+#include "strbuf.h"
 
 #define PAUSE	'\001'
 #define GLUE	'\002'	/* a space that phrase splitting keeps */
 
-struct sbuf {
-	char	*s;
-	size_t	len, cap;
-	int	oom;
-};
-
-static void
-sb_addn(struct sbuf *b, const char *s, size_t n)
-{
-	char *p;
-	size_t cap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((p = realloc(b->s, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-sb_add(struct sbuf *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
 /* Add a word, with one space before it unless at the start. */
 static void
-sb_word(struct sbuf *b, const char *w)
+sb_word(struct va_strbuf *b, const char *w)
 {
 	if (b->len > 0 && b->s[b->len - 1] != ' ')
-		sb_addn(b, " ", 1);
-	sb_add(b, w);
+		va_strbuf_addn(b, " ", 1);
+	va_strbuf_add(b, w);
 }
 
 /* Append punctuation to the last word (no space). */
 static void
-sb_punct(struct sbuf *b, const char *p)
+sb_punct(struct va_strbuf *b, const char *p)
 {
 	while (b->len > 0 && b->s[b->len - 1] == ' ')
 		b->s[--b->len] = '\0';
-	sb_add(b, p);
+	va_strbuf_add(b, p);
 }
 
 static char *
-sb_take(struct sbuf *b)
+sb_take(struct va_strbuf *b)
 {
 	char *s;
 
@@ -97,7 +62,7 @@ sb_take(struct sbuf *b)
  * an amount or a date is never split between two phrases.
  */
 static void
-glue_from(struct sbuf *b, size_t start)
+glue_from(struct va_strbuf *b, size_t start)
 {
 	size_t i;
 
@@ -131,7 +96,7 @@ static const char *const months[] = { "January", "February", "March",
 	"November", "December" };
 
 static void
-say_below1000(struct sbuf *b, unsigned n)
+say_below1000(struct va_strbuf *b, unsigned n)
 {
 	if (n >= 100) {
 		sb_word(b, ones[n / 100]);
@@ -149,7 +114,7 @@ say_below1000(struct sbuf *b, unsigned n)
 }
 
 static void
-say_int(struct sbuf *b, uint64_t n)
+say_int(struct va_strbuf *b, uint64_t n)
 {
 	static const struct {
 		uint64_t scale;
@@ -183,7 +148,7 @@ say_int(struct sbuf *b, uint64_t n)
 
 /* Rewrite the last word of b as an ordinal ("one" -> "first"). */
 static void
-ordinalize(struct sbuf *b)
+ordinalize(struct va_strbuf *b)
 {
 	static const struct {
 		const char *card, *ord;
@@ -204,19 +169,19 @@ ordinalize(struct sbuf *b)
 		if (strcmp(w, irregular[i].card) == 0) {
 			b->len -= wl;
 			b->s[b->len] = '\0';
-			sb_add(b, irregular[i].ord);
+			va_strbuf_add(b, irregular[i].ord);
 			return;
 		}
 	if (wl > 0 && w[wl - 1] == 'y') {
 		b->len--;
 		b->s[b->len] = '\0';
-		sb_add(b, "ieth");
+		va_strbuf_add(b, "ieth");
 	} else
-		sb_add(b, "th");
+		va_strbuf_add(b, "th");
 }
 
 static void
-say_year(struct sbuf *b, unsigned y)
+say_year(struct va_strbuf *b, unsigned y)
 {
 	if (y < 1000 || y > 9999 || (y >= 2000 && y < 2010)) {
 		say_int(b, y);
@@ -233,7 +198,7 @@ say_year(struct sbuf *b, unsigned y)
 }
 
 static void
-say_digit(struct sbuf *b, int c)
+say_digit(struct va_strbuf *b, int c)
 {
 	sb_word(b, ones[c - '0']);
 }
@@ -245,7 +210,7 @@ say_digit(struct sbuf *b, int c)
  * groups.
  */
 static void
-spell(struct sbuf *b, const char *s, size_t n, int group)
+spell(struct va_strbuf *b, const char *s, size_t n, int group)
 {
 	size_t i, k = 0, total = 0, gs = b->len;
 	char l[2];
@@ -345,7 +310,7 @@ currency_by_symbol(const char *s, size_t *n)
 }
 
 static void
-say_money(struct sbuf *b, const struct currency *c, uint64_t major,
+say_money(struct va_strbuf *b, const struct currency *c, uint64_t major,
     uint64_t minor)
 {
 	if (major > 0 || minor == 0 || c->minor == NULL) {
@@ -394,7 +359,7 @@ amount(const char *s, int exp, uint64_t *major, uint64_t *minor)
 
 /* "$12.50", "12.50 EUR", "USD 12.50"; returns the length or 0. */
 static size_t
-match_money(struct sbuf *b, const char *s)
+match_money(struct va_strbuf *b, const char *s)
 {
 	const struct currency *c;
 	uint64_t major, minor;
@@ -429,7 +394,7 @@ match_money(struct sbuf *b, const char *s)
 /* Dates and times. */
 
 static void
-say_date(struct sbuf *b, unsigned y, unsigned m, unsigned d)
+say_date(struct va_strbuf *b, unsigned y, unsigned m, unsigned d)
 {
 	sb_word(b, months[m - 1]);
 	say_int(b, d);
@@ -440,7 +405,7 @@ say_date(struct sbuf *b, unsigned y, unsigned m, unsigned d)
 
 /* "2024-03-05" or "3/5/2024" (month first); returns the length or 0. */
 static size_t
-match_date(struct sbuf *b, const char *s)
+match_date(struct va_strbuf *b, const char *s)
 {
 	uint64_t y, m, d;
 	size_t n1, n2, n3;
@@ -484,7 +449,7 @@ ampm(const char *s, int *pm)
 }
 
 static void
-say_time(struct sbuf *b, unsigned h, unsigned m, int suffix, int pm)
+say_time(struct va_strbuf *b, unsigned h, unsigned m, int suffix, int pm)
 {
 	unsigned h12;
 
@@ -511,7 +476,7 @@ say_time(struct sbuf *b, unsigned h, unsigned m, int suffix, int pm)
 
 /* "14:30", "9:05 am", "10am", "5 p.m."; returns the length or 0. */
 static size_t
-match_time(struct sbuf *b, const char *s)
+match_time(struct va_strbuf *b, const char *s)
 {
 	uint64_t h, m = 0;
 	size_t n, i, k;
@@ -543,7 +508,7 @@ match_time(struct sbuf *b, const char *s)
  * digits. Said group by group.
  */
 static size_t
-match_phone(struct sbuf *b, const char *s)
+match_phone(struct va_strbuf *b, const char *s)
 {
 	size_t i = 0, st[8], ln[8], ng = 0, total = 0, n, k;
 	uint64_t v;
@@ -640,7 +605,7 @@ alnum_run(const char *s, int *letters, int *nums)
 
 /* An email address at s ("a.b@shop.com"); its length or 0. */
 static size_t
-match_email(struct sbuf *b, const char *s)
+match_email(struct va_strbuf *b, const char *s)
 {
 	size_t i = 0, at = 0, end;
 
@@ -674,8 +639,8 @@ match_email(struct sbuf *b, const char *s)
 			while (k < end && isalnum((unsigned char)s[k]))
 				k++;
 			if (b->len > 0 && b->s[b->len - 1] != ' ')
-				sb_addn(b, " ", 1);
-			sb_addn(b, s + i, k - i);
+				va_strbuf_addn(b, " ", 1);
+			va_strbuf_addn(b, s + i, k - i);
 			i = k - 1;
 		}
 		}
@@ -685,7 +650,7 @@ match_email(struct sbuf *b, const char *s)
 
 /* A number: ordinals, percentages, identifiers, decimals, cardinals. */
 static size_t
-match_number(struct sbuf *b, const char *s, int id_context)
+match_number(struct va_strbuf *b, const char *s, int id_context)
 {
 	uint64_t v, major, minor;
 	const char *dot;
@@ -731,7 +696,7 @@ match_number(struct sbuf *b, const char *s, int id_context)
 
 /* Is the previous word written one of list? */
 static int
-prev_word_in(const struct sbuf *b, const char *const *list)
+prev_word_in(const struct va_strbuf *b, const char *const *list)
 {
 	const char *w, *e;
 
@@ -752,7 +717,7 @@ static const char *const month_words[] = { "January", "February", "March",
 	"Aug", "Sep", "Sept", "Oct", "Nov", "Dec", NULL };
 
 static void
-normalize_into(struct sbuf *b, const char *s)
+normalize_into(struct va_strbuf *b, const char *s)
 {
 	size_t i = 0, n, k;
 	uint64_t v;
@@ -763,7 +728,7 @@ normalize_into(struct sbuf *b, const char *s)
 
 		if (isspace(c)) {
 			if (b->len > 0 && b->s[b->len - 1] != ' ')
-				sb_addn(b, " ", 1);
+				va_strbuf_addn(b, " ", 1);
 			i++;
 			continue;
 		}
@@ -838,13 +803,13 @@ normalize_into(struct sbuf *b, const char *s)
 			/* A plain word, with apostrophes and UTF-8. */
 			if (b->len > 0 && b->s[b->len - 1] != ' ' &&
 			    atword && (isalnum((unsigned char)b->s[b->len - 1])))
-				sb_addn(b, " ", 1);
+				va_strbuf_addn(b, " ", 1);
 			k = i;
 			while (isalnum((unsigned char)s[k]) ||
 			    (unsigned char)s[k] >= 0x80 ||
 			    (s[k] == '\'' && isalpha((unsigned char)s[k + 1])))
 				k++;
-			sb_addn(b, s + i, k - i);
+			va_strbuf_addn(b, s + i, k - i);
 			i = k;
 			continue;
 		}
@@ -862,24 +827,24 @@ normalize_into(struct sbuf *b, const char *s)
 			sb_word(b, "at");
 			break;
 		case '.': case ',': case '?': case '!': case ';': case ':':
-			sb_addn(b, s + i, 1);
+			va_strbuf_addn(b, s + i, 1);
 			break;
 		case '-':
 			/* A dash between words is a pause; in words, nothing. */
 			if (i > 0 && s[i - 1] == ' ')
 				sb_punct(b, ",");
 			else if (b->len > 0 && b->s[b->len - 1] != ' ')
-				sb_addn(b, " ", 1);
+				va_strbuf_addn(b, " ", 1);
 			break;
 		case '\'': case '"': case '(': case ')': case '*': case '_':
 		case '[': case ']': case '{': case '}': case '~': case '`':
 		case '^': case '|': case '\\':
 			if (b->len > 0 && b->s[b->len - 1] != ' ' &&
 			    !(c == '\'' || c == '"'))
-				sb_addn(b, " ", 1);
+				va_strbuf_addn(b, " ", 1);
 			break;
 		default:
-			sb_addn(b, s + i, 1);
+			va_strbuf_addn(b, s + i, 1);
 		}
 		i++;
 	}
@@ -888,7 +853,7 @@ normalize_into(struct sbuf *b, const char *s)
 char *
 va_speechtext_normalize(const char *text)
 {
-	struct sbuf b = { 0 };
+	struct va_strbuf b = { 0 };
 	char *s;
 
 	normalize_into(&b, text);
@@ -898,7 +863,7 @@ va_speechtext_normalize(const char *text)
 }
 
 static int
-say_as_into(struct sbuf *b, const char *how, const char *s)
+say_as_into(struct va_strbuf *b, const char *how, const char *s)
 {
 	const struct currency *c = NULL;
 	uint64_t v, major, minor;
@@ -1013,7 +978,7 @@ say_as_into(struct sbuf *b, const char *how, const char *s)
 char *
 va_speechtext_say_as(const char *interpret, const char *content)
 {
-	struct sbuf b = { 0 };
+	struct va_strbuf b = { 0 };
 
 	char *s;
 
@@ -1037,13 +1002,13 @@ decode_entities(const char *s, size_t n)
 		char c;
 	} ents[] = { { "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' },
 		{ "quot;", '"' }, { "apos;", '\'' } };
-	struct sbuf b = { 0 };
+	struct va_strbuf b = { 0 };
 	size_t i, k, l;
 	char c;
 
 	for (i = 0; i < n; i++) {
 		if (s[i] != '&') {
-			sb_addn(&b, s + i, 1);
+			va_strbuf_addn(&b, s + i, 1);
 			continue;
 		}
 		for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++) {
@@ -1054,14 +1019,12 @@ decode_entities(const char *s, size_t n)
 		}
 		if (k < sizeof(ents) / sizeof(ents[0])) {
 			c = ents[k].c;
-			sb_addn(&b, &c, 1);
+			va_strbuf_addn(&b, &c, 1);
 			i += l;
 		} else
-			sb_addn(&b, s + i, 1);
+			va_strbuf_addn(&b, s + i, 1);
 	}
-	if (b.s == NULL && !b.oom)
-		return strdup("");
-	return b.oom ? (free(b.s), NULL) : b.s;
+	return va_strbuf_finish(&b);
 }
 
 /* The value of attribute name in a tag's text; new string or NULL. */
@@ -1128,7 +1091,7 @@ tag_is(const char *tag, size_t n, const char *name)
 }
 
 static void
-plain_into(struct sbuf *b, const char *s, size_t n)
+plain_into(struct va_strbuf *b, const char *s, size_t n)
 {
 	char *t = decode_entities(s, n);
 
@@ -1142,7 +1105,7 @@ plain_into(struct sbuf *b, const char *s, size_t n)
 
 /* Parse the markup of text into the word stream b. */
 static void
-ssml_into(struct sbuf *b, const char *s)
+ssml_into(struct va_strbuf *b, const char *s)
 {
 	const char *p = s, *lt, *gt, *close;
 	char *how, *content, pw[24];
@@ -1165,7 +1128,7 @@ ssml_into(struct sbuf *b, const char *s)
 			snprintf(pw, sizeof(pw), "%c%d", PAUSE,
 			    break_ms(lt + 1, tn));
 			sb_word(b, pw);
-			sb_addn(b, " ", 1);
+			va_strbuf_addn(b, " ", 1);
 		} else if (tag_is(lt + 1, tn, "say-as")) {
 			how = attr(lt + 1, tn, "interpret-as");
 			close = strstr(p, "</say-as>");
@@ -1186,10 +1149,10 @@ ssml_into(struct sbuf *b, const char *s)
 			free(how);
 			free(content);
 			if (b->len > 0 && b->s[b->len - 1] != ' ')
-				sb_addn(b, " ", 1);
+				va_strbuf_addn(b, " ", 1);
 			p = *close != '\0' ? close + strlen("</say-as>") : close;
 		} else if (b->len > 0 && b->s[b->len - 1] != ' ')
-			sb_addn(b, " ", 1);
+			va_strbuf_addn(b, " ", 1);
 	}
 }
 
@@ -1225,7 +1188,7 @@ add_chunk(struct va_speech_plan *plan, const struct tok *t, size_t n)
 {
 	struct va_speech_chunk *c, *nc;
 	struct va_speech_part *parts;
-	struct sbuf text = { 0 }, key = { 0 }, w = { 0 };
+	struct va_strbuf text = { 0 }, key = { 0 }, w = { 0 };
 	size_t i, np = 0;
 	char pk[32];
 
@@ -1246,14 +1209,14 @@ add_chunk(struct va_speech_plan *plan, const struct tok *t, size_t n)
 			continue;
 		}
 		if (w.len > 0)
-			sb_addn(&w, " ", 1);
-		sb_addn(&w, t[i].s, t[i].n);
+			va_strbuf_addn(&w, " ", 1);
+		va_strbuf_addn(&w, t[i].s, t[i].n);
 		if (text.len > 0)
-			sb_addn(&text, " ", 1);
-		sb_addn(&text, t[i].s, t[i].n);
+			va_strbuf_addn(&text, " ", 1);
+		va_strbuf_addn(&text, t[i].s, t[i].n);
 		if (key.len > 0)
-			sb_addn(&key, " ", 1);
-		sb_addn(&key, t[i].s, t[i].n);
+			va_strbuf_addn(&key, " ", 1);
+		va_strbuf_addn(&key, t[i].s, t[i].n);
 		c->words += tok_words(&t[i]);
 	}
 	if (w.len > 0 || np == 0)
@@ -1366,7 +1329,7 @@ int
 va_speechtext_plan(const char *text, int max_words, int first_words,
     struct va_speech_plan *plan)
 {
-	struct sbuf b = { 0 };
+	struct va_strbuf b = { 0 };
 	struct tok *t = NULL;
 	size_t nt = 0, start, end, cut;
 	char *s, *p;

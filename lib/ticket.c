@@ -9,46 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "strbuf.h"
 #include "ticket.h"
 
-struct sbuf {
-	char	*s;
-	size_t	len, cap;
-	int	oom;
-};
-
-static void
-sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	char *p;
-	size_t cap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((p = realloc(b->s, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
 static void __attribute__((format(printf, 2, 3)))
-sb_printf(struct sbuf *b, const char *fmt, ...)
+sb_printf(struct va_strbuf *b, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -58,20 +23,8 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		sb_add(b, buf, (size_t)n < sizeof(buf) ? (size_t)n :
+		va_strbuf_addn(b, buf, (size_t)n < sizeof(buf) ? (size_t)n :
 		    sizeof(buf) - 1);
-}
-
-static char *
-sb_done(struct sbuf *b)
-{
-	if (b->oom) {
-		free(b->s);
-		return NULL;
-	}
-	if (b->s == NULL)
-		return strdup("");
-	return b->s;
 }
 
 static const char *
@@ -269,36 +222,36 @@ va_ticket_order(const struct va_ticket *t)
 
 /* Copy s without control characters (a subject is one line). */
 static void
-sb_line(struct sbuf *b, const char *s, size_t max)
+sb_line(struct va_strbuf *b, const char *s, size_t max)
 {
 	size_t n = 0;
 
 	for (; *s != '\0' && n < max; s++, n++)
-		sb_add(b, (unsigned char)*s < 0x20 ? " " : s, 1);
+		va_strbuf_addn(b, (unsigned char)*s < 0x20 ? " " : s, 1);
 }
 
 char *
 va_ticket_subject(const struct va_ticket *t)
 {
-	struct sbuf b = { 0 };
+	struct va_strbuf b = { 0 };
 	char *order = va_ticket_order(t);
 
-	sb_puts(&b, "Phone call");
+	va_strbuf_add(&b, "Phone call");
 	if (t->reason != NULL && *t->reason != '\0') {
-		sb_puts(&b, ": ");
+		va_strbuf_add(&b, ": ");
 		sb_line(&b, t->reason, 40);
 	}
 	if (order != NULL) {
-		sb_puts(&b, " (order ");
+		va_strbuf_add(&b, " (order ");
 		sb_line(&b, order, 30);
-		sb_puts(&b, ")");
+		va_strbuf_add(&b, ")");
 	}
 	if (t->summary != NULL && *t->summary != '\0') {
-		sb_puts(&b, ": ");
+		va_strbuf_add(&b, ": ");
 		sb_line(&b, t->summary, 120 > b.len ? 120 - b.len : 0);
 	}
 	free(order);
-	return sb_done(&b);
+	return va_strbuf_finish(&b);
 }
 
 static int
@@ -308,7 +261,7 @@ cmp_str(const void *a, const void *b)
 }
 
 static void
-sb_kv_object(struct sbuf *b, const json_t *o)
+sb_kv_object(struct va_strbuf *b, const json_t *o)
 {
 	const char *k;
 	json_t *v;
@@ -332,7 +285,7 @@ sb_kv_object(struct sbuf *b, const json_t *o)
 		sb_printf(b, "  %s: ", keys[i]);
 		if (s != NULL)
 			sb_line(b, s, 400);
-		sb_puts(b, "\n");
+		va_strbuf_add(b, "\n");
 		free(s);
 	}
 	free(keys);
@@ -342,7 +295,7 @@ char *
 va_ticket_body(const struct va_ticket *t)
 {
 	static const char *const cust[] = { "name", "email", "phone", NULL };
-	struct sbuf b = { 0 };
+	struct va_strbuf b = { 0 };
 	json_t *v, *line, *tags;
 	const char *s, *who, *text;
 	char *order;
@@ -351,8 +304,8 @@ va_ticket_body(const struct va_ticket *t)
 	int j;
 
 	if (t->summary != NULL && *t->summary != '\0') {
-		sb_puts(&b, t->summary);
-		sb_puts(&b, "\n\n");
+		va_strbuf_add(&b, t->summary);
+		va_strbuf_add(&b, "\n\n");
 	}
 	if (t->reason != NULL)
 		sb_printf(&b, "Reason: %s\n", t->reason);
@@ -369,21 +322,21 @@ va_ticket_body(const struct va_ticket *t)
 	}
 	if ((tags = va_ticket_get(t, "tags")) != NULL &&
 	    json_array_size(tags) > 0) {
-		sb_puts(&b, "Tags:");
+		va_strbuf_add(&b, "Tags:");
 		json_array_foreach(tags, i, v)
 			if (json_is_string(v))
 				sb_printf(&b, "%s %s", i > 0 ? "," : "",
 				    json_string_value(v));
-		sb_puts(&b, "\n");
+		va_strbuf_add(&b, "\n");
 	}
 	if ((v = va_ticket_get(t, "slots")) != NULL &&
 	    json_object_size(v) > 0) {
-		sb_puts(&b, "\nWhat the caller told us:\n");
+		va_strbuf_add(&b, "\nWhat the caller told us:\n");
 		sb_kv_object(&b, v);
 	}
 	if ((v = va_ticket_get(t, "transcript")) != NULL &&
 	    json_array_size(v) > 0) {
-		sb_puts(&b, "\nTranscript (redacted):\n");
+		va_strbuf_add(&b, "\nTranscript (redacted):\n");
 		json_array_foreach(v, i, line) {
 			who = member_str(line, "who");
 			text = member_str(line, "text");
@@ -396,23 +349,23 @@ va_ticket_body(const struct va_ticket *t)
 			    ms / 60000, ms / 1000 % 60,
 			    who != NULL ? who : "caller");
 			sb_line(&b, text, 2000);
-			sb_puts(&b, "\n");
+			va_strbuf_add(&b, "\n");
 		}
 	}
-	return sb_done(&b);
+	return va_strbuf_finish(&b);
 }
 
 char *
 va_ticket_spell(const char *number)
 {
-	struct sbuf b = { 0 };
+	struct va_strbuf b = { 0 };
 
 	for (; *number != '\0'; number++) {
 		if (!isalnum((unsigned char)*number))
 			continue;
 		if (b.len > 0)
-			sb_puts(&b, " ");
-		sb_add(&b, number, 1);
+			va_strbuf_add(&b, " ");
+		va_strbuf_addn(&b, number, 1);
 	}
-	return sb_done(&b);
+	return va_strbuf_finish(&b);
 }
