@@ -390,11 +390,20 @@ va_outbox_drain(struct va_store *st, const char *kind,
     const struct va_outbox_conf *c, long max, va_outbox_deliver_fn deliver,
     void *arg, struct va_outbox_tally *tally)
 {
+	return va_outbox_drain_report(st, kind, c, max, deliver, NULL, arg,
+	    tally);
+}
+
+int
+va_outbox_drain_report(struct va_store *st, const char *kind,
+    const struct va_outbox_conf *c, long max, va_outbox_deliver_fn deliver,
+    va_outbox_report_fn report, void *arg, struct va_outbox_tally *tally)
+{
 	struct va_outbox_job job;
 	struct conf k;
 	enum va_outbox_verdict v;
 	char err[512];
-	int rc;
+	int rc, dead;
 
 	conf_get(c, &k);
 	memset(tally, 0, sizeof(*tally));
@@ -424,9 +433,17 @@ va_outbox_drain(struct va_store *st, const char *kind,
 			tally->failed++;
 			break;
 		}
-		if (rc == 0 && (v == VA_OUTBOX_GIVE_UP || v == VA_OUTBOX_RETRY)
-		    && (rc = is_dead(st, job.id)) == 1)
-			tally->dead++;
+		dead = 0;
+		if (rc == 0 && (v == VA_OUTBOX_GIVE_UP ||
+		    v == VA_OUTBOX_RETRY)) {
+			if ((dead = is_dead(st, job.id)) == -1)
+				rc = -1;
+			else if (dead)
+				tally->dead++;
+		}
+		if (rc == 0 && report != NULL)
+			report(arg, &job, v, v == VA_OUTBOX_DELIVERED ||
+			    v == VA_OUTBOX_SKIP ? NULL : err, dead);
 		if (rc == -1)
 			va_log(VA_ERROR, "outbox_error", "outbox job %lld: the"
 			    " outcome was not recorded", (long long)job.id);

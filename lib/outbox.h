@@ -121,4 +121,23 @@ int	va_outbox_drain(struct va_store *, const char *kind,
 	    const struct va_outbox_conf *, long max, va_outbox_deliver_fn,
 	    void *arg, struct va_outbox_tally *tally);
 
+/*
+ * Told once a job's outcome is in the outbox: the verdict, the error kept
+ * (NULL when delivered or skipped) and whether the job is dead now. Not
+ * called for a job whose outcome could not be recorded.
+ */
+typedef void (*va_outbox_report_fn)(void *arg,
+	    const struct va_outbox_job *job, enum va_outbox_verdict,
+	    const char *error, int dead);
+
+/*
+ * As va_outbox_drain(), and report (may be NULL) is called with arg after
+ * each job's outcome is recorded, so what a caller says about a job comes
+ * after what the outbox says about it (outbox_dead).
+ */
+int	va_outbox_drain_report(struct va_store *, const char *kind,
+	    const struct va_outbox_conf *, long max, va_outbox_deliver_fn,
+	    va_outbox_report_fn report, void *arg,
+	    struct va_outbox_tally *tally);
+
 #endif

@@ -863,48 +863,59 @@ on_drained(void *arg, const struct va_track_answer *a)
 	d->status = a->status;
 }
 
-int
-va_track_drain(struct va_tracker *t, long max, long *done, long *failed_n)
+/* Look a queued refresh up at the carrier; cached when it answers. */
+static enum va_outbox_verdict
+drain_deliver(void *arg, const struct va_outbox_job *job, char *err,
+    size_t errlen)
 {
-	struct va_outbox_conf oc;
-	struct va_outbox_job job;
+	struct va_tracker *t = arg;
 	struct drain_one d;
 	json_t *o;
 	const char *num, *car;
+
+	o = json_loads(job->payload != NULL ? job->payload : "", 0, NULL);
+	num = json_string_value(json_object_get(o, "number"));
+	car = json_string_value(json_object_get(o, "carrier"));
+	memset(&d, 0, sizeof(d));
+	if (num != NULL && va_track_lookup(t, num, car, VA_TRACK_ORIGIN,
+	    on_drained, &d) == 0) {
+		while (!d.finished)
+			va_track_run(t, -1, 1000);
+	} else
+		d.status = VA_TRACK_INVALID;
+	json_decref(o);
+	if (d.status == VA_TRACK_OK)
+		return VA_OUTBOX_DELIVERED;
+	/* Even a number no carrier takes is retried, then dead. */
+	snprintf(err, errlen, "%s", va_track_status_name(d.status));
+	return VA_OUTBOX_RETRY;
+}
+
+/* Said once the outcome is in the outbox (after any outbox_dead). */
+static void
+drain_report(void *arg, const struct va_outbox_job *job,
+    enum va_outbox_verdict v, const char *error, int dead)
+{
+	(void)arg;
+	(void)dead;
+	if (v == VA_OUTBOX_DELIVERED)
+		va_log(VA_INFO, "track_drained", "%s: refreshed", job->key);
+	else
+		va_log(VA_WARN, "track_drain_failed", "%s: %s", job->key,
+		    error);
+}
+
+int
+va_track_drain(struct va_tracker *t, long max, long *done, long *failed_n)
+{
+	struct va_outbox_tally tally;
 	int r;
 
-	memset(&oc, 0, sizeof(oc));
-	*done = *failed_n = 0;
-	while (max == 0 || *done + *failed_n < max) {
-		memset(&job, 0, sizeof(job));
-		if ((r = va_outbox_claim(t->st, "track", &oc, &job)) <= 0)
-			return r;
-		o = json_loads(job.payload != NULL ? job.payload : "", 0, NULL);
-		num = json_string_value(json_object_get(o, "number"));
-		car = json_string_value(json_object_get(o, "carrier"));
-		memset(&d, 0, sizeof(d));
-		if (num != NULL && va_track_lookup(t, num, car, VA_TRACK_ORIGIN,
-		    on_drained, &d) == 0) {
-			while (!d.finished)
-				va_track_run(t, -1, 1000);
-		} else
-			d.status = VA_TRACK_INVALID;
-		json_decref(o);
-		if (d.status == VA_TRACK_OK) {
-			va_outbox_done(t->st, job.id);
-			va_log(VA_INFO, "track_drained", "%s: refreshed",
-			    job.key);
-			(*done)++;
-		} else {
-			va_outbox_fail(t->st, job.id,
-			    va_track_status_name(d.status), &oc);
-			va_log(VA_WARN, "track_drain_failed", "%s: %s", job.key,
-			    va_track_status_name(d.status));
-			(*failed_n)++;
-		}
-		va_outbox_job_free(&job);
-	}
-	return 0;
+	r = va_outbox_drain_report(t->st, "track", NULL, max, drain_deliver,
+	    drain_report, t, &tally);
+	*done = tally.done;
+	*failed_n = tally.failed;
+	return r;
 }
 
 struct va_tracker *

@@ -1,7 +1,8 @@
 /*
  * t_outbox.c - unit tests for lib/outbox.c: idempotent put, claim order,
  * leases, the backoff schedule, dead jobs, counts, a worker killed with -9
- * after claiming, and three processes draining one outbox.
+ * after claiming, three processes draining one outbox, and
+ * va_outbox_drain()/va_outbox_give_up(): verdicts, tally, max, reports.
  */
 #include <sys/wait.h>
 
@@ -228,6 +229,272 @@ test_backoff(struct va_store *s)
 	va_store_exec(s, "DELETE FROM outbox");
 }
 
+/*
+ * A deliver callback that answers by the job's key: its first letter is
+ * the verdict (d delivered, r retry, g give up, s skip); "r-quiet" gives
+ * no reason. It logs the keys it is handed, in order.
+ */
+struct script {
+	char	 seen[256];
+	int	 calls;
+	int	 reports;
+	char	 reported[256];
+	struct va_store *st;
+	int	 recorded;	/* each report found the outcome stored */
+	int	 rc;		/* what the drain returned */
+};
+
+static enum va_outbox_verdict
+scripted(void *arg, const struct va_outbox_job *job, char *err, size_t len)
+{
+	struct script *sc = arg;
+	size_t n = strlen(sc->seen);
+
+	sc->calls++;
+	snprintf(sc->seen + n, sizeof(sc->seen) - n, "%s%s", n ? " " : "",
+	    job->key);
+	switch (job->key[0]) {
+	case 'd':
+		return VA_OUTBOX_DELIVERED;
+	case 'g':
+		snprintf(err, len, "refused: %s", job->payload);
+		return VA_OUTBOX_GIVE_UP;
+	case 's':
+		return VA_OUTBOX_SKIP;
+	default:
+		if (strcmp(job->key, "r-quiet") != 0)
+			snprintf(err, len, "HTTP 503");
+		return VA_OUTBOX_RETRY;
+	}
+}
+
+/* Reports "key:verdict:error:dead", and checks the outbox has it. */
+static void
+reported(void *arg, const struct va_outbox_job *job, enum va_outbox_verdict v,
+    const char *error, int dead)
+{
+	static const char *const vn[] = { "delivered", "retry", "give_up",
+	    "skip" };
+	struct script *sc = arg;
+	struct va_outbox_job now;
+	size_t n = strlen(sc->reported);
+	const char *want;
+
+	sc->reports++;
+	snprintf(sc->reported + n, sizeof(sc->reported) - n, "%s%s:%s:%s:%d",
+	    n ? " " : "", job->key, vn[v], error != NULL ? error : "-", dead);
+	want = v == VA_OUTBOX_DELIVERED ? "done" : dead ? "dead" : "pending";
+	if (va_outbox_get(sc->st, job->kind, job->key, &now) != 1 ||
+	    strcmp(now.state, want) != 0 || (v != VA_OUTBOX_SKIP &&
+	    v != VA_OUTBOX_DELIVERED && (now.last_error == NULL ||
+	    error == NULL || strcmp(now.last_error, error) != 0)))
+		sc->recorded = 0;
+	va_outbox_job_free(&now);
+}
+
+static void
+script_reset(struct script *sc, struct va_store *st)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->st = st;
+	sc->recorded = 1;
+}
+
+/*
+ * At time at, drain kind with scripted (sc afresh); the tally as "done
+ * failed dead skipped", the return value in sc->rc.
+ */
+static const char *
+drain_at(struct script *sc, int64_t at, const char *kind,
+    const struct va_outbox_conf *c, long max)
+{
+	static char buf[64];
+	struct va_outbox_tally t;
+
+	va_clock_set_fixed(at);
+	script_reset(sc, sc->st);
+	/* Garbage in: the tally must be zeroed by the drain. */
+	memset(&t, 0x5a, sizeof(t));
+	sc->rc = va_outbox_drain(sc->st, kind, c, max, scripted, sc, &t);
+	snprintf(buf, sizeof(buf), "%ld %ld %ld %ld", t.done, t.failed,
+	    t.dead, t.skipped);
+	return buf;
+}
+
+/* A job's state, attempts, next_at - T0, last error, lease - T0. */
+static const char *
+job_line(struct va_store *s, const char *kind, const char *key)
+{
+	static char buf[256];
+	struct va_stmt *st;
+
+	snprintf(buf, sizeof(buf), "(missing)");
+	st = va_store_prepare(s, "SELECT state, attempts, next_at - ?1,"
+	    " coalesce(last_error, '-'), max(lease_until - ?1, 0)"
+	    " FROM outbox WHERE kind = ?2 AND key = ?3");
+	if (st != NULL && va_stmt_bind_int(st, 1, T0) == 0 &&
+	    va_stmt_bind_text(st, 2, kind) == 0 &&
+	    va_stmt_bind_text(st, 3, key) == 0 && va_stmt_step(st) == 1)
+		snprintf(buf, sizeof(buf), "%s %lld %lld %s %lld",
+		    va_stmt_text(st, 0), (long long)va_stmt_int(st, 1),
+		    (long long)va_stmt_int(st, 2), va_stmt_text(st, 3),
+		    (long long)va_stmt_int(st, 4));
+	va_stmt_finalize(st);
+	return buf;
+}
+
+static void
+test_drain_verdicts(struct va_store *s)
+{
+	static const struct va_outbox_conf c = { 3, 1000, 1500, 60000 };
+	struct script sc;
+
+	script_reset(&sc, s);
+	va_clock_set_fixed(T0);
+	va_outbox_put(s, "pay", "d-1", "{}", NULL);
+	va_outbox_put(s, "pay", "r-1", "{}", NULL);
+	va_outbox_put(s, "pay", "g-1", "card_declined", NULL);
+	va_outbox_put(s, "pay", "s-1", "{}", NULL);
+	va_outbox_put(s, "pay", "r-quiet", "{}", NULL);
+	va_outbox_put(s, "other", "d-2", "{}", NULL);
+	is_str(drain_at(&sc, T0, "pay", &c, 0), "1 3 1 1",
+	    "drain: 1 done, 3 failed (1 of them dead), 1 skipped");
+	is_int(sc.rc, 0, "drain returns 0");
+	is_int(sc.calls, 5, "each due job of the kind handed over once");
+	is_str(sc.seen, "d-1 r-1 g-1 s-1 r-quiet", "in the order claimed");
+	is_str(job_line(s, "pay", "d-1"), "done 0 0 - 0", "delivered: done");
+	is_int(query_int(s, "SELECT done_at FROM outbox WHERE key = 'd-1'"),
+	    T0, "done_at from the clock");
+	is_str(job_line(s, "pay", "r-1"), "pending 1 1000 HTTP 503 0",
+	    "retry: pending, 1 attempt, due after base_ms, error kept");
+	is_str(job_line(s, "pay", "g-1"),
+	    "dead 1 0 refused: card_declined 0",
+	    "give up: dead at once, attempt counted, error kept");
+	is_str(job_line(s, "pay", "s-1"), "pending 0 0 - 60000",
+	    "skip: left pending, untouched, under its lease");
+	is_str(job_line(s, "pay", "r-quiet"), "pending 1 1000 not delivered 0",
+	    "a retry without a reason is kept as \"not delivered\"");
+	is_str(job_line(s, "other", "d-2"), "pending 0 0 - 0",
+	    "a job of another kind is untouched");
+
+	/* The backoff is not due: the same run, or an early one, ends. */
+	is_str(drain_at(&sc, T0 + 999, "pay", &c, 0), "0 0 0 0",
+	    "nothing due before the backoff");
+	is_int(sc.calls, 0, "nothing handed over");
+
+	is_str(drain_at(&sc, T0 + 1000, "pay", &c, 0), "0 2 0 0",
+	    "the retries again, once each");
+	is_str(sc.seen, "r-1 r-quiet", "the skipped job waits for its lease");
+	is_str(job_line(s, "pay", "r-1"), "pending 2 2500 HTTP 503 0",
+	    "2nd attempt: backoff doubled, capped at max_ms");
+	is_str(drain_at(&sc, T0 + 2500, "pay", &c, 0), "0 2 2 0",
+	    "3rd failure of each: both dead");
+	is_str(job_line(s, "pay", "r-1"), "dead 3 2500 HTTP 503 0",
+	    "dead after max_attempts (next_at: when), error kept");
+
+	is_str(drain_at(&sc, T0 + 60000, "pay", &c, 0), "0 0 0 1",
+	    "after its lease only the skipped job comes back");
+	is_str(sc.seen, "s-1", "it alone");
+	is_str(job_line(s, "pay", "d-1"), "done 0 0 - 0", "done stays done");
+	is_str(job_line(s, "other", "d-2"), "pending 0 0 - 0",
+	    "the other kind still untouched");
+	is_int(va_outbox_count(s, "pay", "dead"), 3, "3 dead jobs of the kind");
+
+	/* kind NULL: any kind. */
+	is_str(drain_at(&sc, T0 + 200000, NULL, &c, 0), "1 0 0 1",
+	    "kind NULL drains every kind");
+	is_str(sc.seen, "s-1 d-2", "due longest first");
+	va_store_exec(s, "DELETE FROM outbox");
+}
+
+static void
+test_drain_max(struct va_store *s)
+{
+	struct script sc;
+	char key[16];
+	int i;
+
+	script_reset(&sc, s);
+	va_clock_set_fixed(T0);
+	for (i = 0; i < 5; i++) {
+		snprintf(key, sizeof(key), "d-%d", i);
+		va_outbox_put(s, "max", key, "{}", NULL);
+	}
+	va_outbox_put(s, "max", "s-0", "{}", NULL);
+	va_outbox_put(s, "max", "r-0", "{}", NULL);
+	va_outbox_put(s, "max", "d-9", "{}", NULL);
+	is_str(drain_at(&sc, T0, "max", NULL, 2), "2 0 0 0",
+	    "max 2: two jobs");
+	is_int(sc.calls, 2, "two handed over");
+	is_int(va_outbox_count(s, "max", "pending"), 6, "six left");
+	is_str(drain_at(&sc, T0, "max", NULL, 5), "3 1 0 1",
+	    "max counts skipped and failed jobs too");
+	is_str(sc.seen, "d-2 d-3 d-4 s-0 r-0", "the next five in order");
+	is_str(job_line(s, "max", "d-9"), "pending 0 0 - 0",
+	    "the sixth is left for the next run");
+	is_str(drain_at(&sc, T0, "max", NULL, 3), "1 0 0 0",
+	    "nothing more due: the run ends before max");
+	is_str(sc.seen, "d-9", "the last one");
+	va_store_exec(s, "DELETE FROM outbox");
+}
+
+static void
+test_drain_report(struct va_store *s)
+{
+	static const struct va_outbox_conf c = { 1, 0, 0, 0 };
+	struct va_outbox_tally t;
+	struct script sc;
+
+	va_clock_set_fixed(T0);
+	va_outbox_put(s, "rep", "d-1", "{}", NULL);
+	va_outbox_put(s, "rep", "r-1", "{}", NULL);
+	va_outbox_put(s, "rep", "g-1", "no", NULL);
+	va_outbox_put(s, "rep", "s-1", "{}", NULL);
+	script_reset(&sc, s);
+	is_int(va_outbox_drain_report(s, "rep", &c, 0, scripted, reported,
+	    &sc, &t), 0, "drain_report returns 0");
+	is_int(sc.reports, 4, "one report per job");
+	is_str(sc.reported, "d-1:delivered:-:0 r-1:retry:HTTP 503:1"
+	    " g-1:give_up:refused: no:1 s-1:skip:-:0",
+	    "verdict, error kept and whether dead");
+	ok(sc.recorded, "each report comes after the outcome is stored");
+	ok(t.done == 1 && t.failed == 2 && t.dead == 2 && t.skipped == 1,
+	    "the same tally as drain");
+	va_store_exec(s, "DELETE FROM outbox");
+}
+
+static void
+test_give_up(struct va_store *s)
+{
+	static const struct va_outbox_conf c = { 5, 1000, 5000, 60000 };
+	int64_t a, b, d;
+
+	va_clock_set_fixed(T0);
+	va_outbox_put(s, "gu", "a", "{}", &a);
+	va_outbox_put(s, "gu", "b", "{}", &b);
+	va_outbox_put(s, "gu", "d", "{}", &d);
+	va_outbox_fail(s, a, "HTTP 503", &c);
+	va_clock_set_fixed(T0 + 10);
+	is_int(va_outbox_give_up(s, a, "HTTP 402"), 0, "give_up");
+	is_str(job_line(s, "gu", "a"), "dead 2 10 HTTP 402 0",
+	    "dead at once, before max_attempts, attempts counted");
+	is_int(va_outbox_give_up(s, a, "again"), 0, "give_up on a dead job");
+	is_str(job_line(s, "gu", "a"), "dead 2 10 HTTP 402 0",
+	    "changes nothing");
+	va_outbox_done(s, b);
+	is_int(va_outbox_give_up(s, b, "late"), 0, "give_up on a done job");
+	is_str(job_line(s, "gu", "b"), "done 0 0 - 0", "changes nothing");
+	is_int(va_outbox_give_up(s, 999999, "none"), 0,
+	    "give_up on no job: 0");
+	is_int(va_outbox_count(s, "gu", NULL), 3, "and adds none");
+	is_int(va_outbox_fail(s, a, "late", &c), 0, "a late fail after it");
+	is_str(job_line(s, "gu", "a"), "dead 2 10 HTTP 402 0",
+	    "leaves it dead as it was");
+	is_str(job_line(s, "gu", "d"), "pending 0 0 - 0",
+	    "other jobs untouched");
+	va_store_exec(s, "DELETE FROM outbox");
+}
+
 /* Claim one job, tell the parent, and wait to be killed. */
 static void
 claim_and_hang(int wfd)
@@ -425,6 +692,10 @@ main(void)
 	test_put(s);
 	test_order_lease(s);
 	test_backoff(s);
+	test_drain_verdicts(s);
+	test_drain_max(s);
+	test_drain_report(s);
+	test_give_up(s);
 	va_store_close(s);
 	test_kill();
 	test_drain();
