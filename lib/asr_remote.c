@@ -12,54 +12,20 @@
 #include "asr_remote.h"
 #include "http.h"
 #include "log.h"
+#include "strbuf.h"
 
 /* A fixed boundary keeps requests byte for byte the same in tests. */
 #define BOUNDARY	"va-asr-7f3a9c2e1b"
 
-struct buf {
-	char	*p;
-	size_t	len, cap;
-	int	oom;
-};
-
 static void
-put(struct buf *b, const void *s, size_t n)
+field(struct va_strbuf *b, const char *name, const char *val)
 {
-	char *np;
-	size_t cap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((np = realloc(b->p, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static void
-field(struct buf *b, const char *name, const char *val)
-{
-	puts_(b, "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"");
-	puts_(b, name);
-	puts_(b, "\"\r\n\r\n");
-	puts_(b, val);
-	puts_(b, "\r\n");
+	va_strbuf_add(b, "--" BOUNDARY "\r\nContent-Disposition: form-data;"
+	    " name=\"");
+	va_strbuf_add(b, name);
+	va_strbuf_add(b, "\"\r\n\r\n");
+	va_strbuf_add(b, val);
+	va_strbuf_add(b, "\r\n");
 }
 
 static void
@@ -209,7 +175,7 @@ va_asr_remote_run(struct va_http *http, const struct va_asr_remote *rc,
 {
 	struct va_http_req req;
 	struct va_http_resp resp;
-	struct buf url = { 0 }, body = { 0 }, auth = { 0 };
+	struct va_strbuf url = { 0 }, body = { 0 }, auth = { 0 };
 	const char *hdrs[4];
 	json_t *root;
 	json_error_t jerr;
@@ -219,16 +185,16 @@ va_asr_remote_run(struct va_http *http, const struct va_asr_remote *rc,
 	va_asr_result_free(res);
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
-	puts_(&url, rc->url);
-	if (url.len > 0 && url.p[url.len - 1] == '/')
-		url.p[--url.len] = '\0';
+	va_strbuf_add(&url, rc->url);
+	if (url.len > 0 && url.s[url.len - 1] == '/')
+		url.s[--url.len] = '\0';
 	if (rc->api == VA_ASR_OPENAI) {
-		puts_(&url, "/v1/audio/transcriptions");
-		puts_(&body, "--" BOUNDARY "\r\nContent-Disposition: form-data; "
-		    "name=\"file\"; filename=\"audio.wav\"\r\n"
+		va_strbuf_add(&url, "/v1/audio/transcriptions");
+		va_strbuf_add(&body, "--" BOUNDARY "\r\nContent-Disposition:"
+		    " form-data; name=\"file\"; filename=\"audio.wav\"\r\n"
 		    "Content-Type: audio/wav\r\n\r\n");
-		put(&body, wav, len);
-		puts_(&body, "\r\n");
+		va_strbuf_addn(&body, (const char *)wav, len);
+		va_strbuf_add(&body, "\r\n");
 		field(&body, "model", rc->model);
 		field(&body, "response_format", "verbose_json");
 		field(&body, "timestamp_granularities[]", "word");
@@ -237,44 +203,44 @@ va_asr_remote_run(struct va_http *http, const struct va_asr_remote *rc,
 			field(&body, "language", rc->language);
 		if (rc->prompt != NULL)
 			field(&body, "prompt", rc->prompt);
-		puts_(&body, "--" BOUNDARY "--\r\n");
+		va_strbuf_add(&body, "--" BOUNDARY "--\r\n");
 		hdrs[nh++] = "Content-Type: multipart/form-data; boundary="
 		    BOUNDARY;
 		if (rc->key != NULL) {
-			puts_(&auth, "Authorization: Bearer ");
-			puts_(&auth, rc->key);
+			va_strbuf_add(&auth, "Authorization: Bearer ");
+			va_strbuf_add(&auth, rc->key);
 		}
 	} else {
-		puts_(&url, "/v1/listen?model=");
+		va_strbuf_add(&url, "/v1/listen?model=");
 		if ((esc = va_http_escape(rc->model)) != NULL) {
-			puts_(&url, esc);
+			va_strbuf_add(&url, esc);
 			free(esc);
 		}
 		if (rc->language != NULL &&
 		    (esc = va_http_escape(rc->language)) != NULL) {
-			puts_(&url, "&language=");
-			puts_(&url, esc);
+			va_strbuf_add(&url, "&language=");
+			va_strbuf_add(&url, esc);
 			free(esc);
 		}
-		puts_(&url, "&punctuate=false");
-		put(&body, wav, len);
+		va_strbuf_add(&url, "&punctuate=false");
+		va_strbuf_addn(&body, (const char *)wav, len);
 		hdrs[nh++] = "Content-Type: audio/wav";
 		if (rc->key != NULL) {
-			puts_(&auth, "Authorization: Token ");
-			puts_(&auth, rc->key);
+			va_strbuf_add(&auth, "Authorization: Token ");
+			va_strbuf_add(&auth, rc->key);
 		}
 	}
-	if (auth.p != NULL)
-		hdrs[nh++] = auth.p;
+	if (auth.s != NULL)
+		hdrs[nh++] = auth.s;
 	hdrs[nh] = NULL;
 	if (url.oom || body.oom || auth.oom) {
 		fail(code, "engine_protocol", msg, msgcap, "out of memory");
 		goto out;
 	}
 	req.method = "POST";
-	req.url = url.p;
+	req.url = url.s;
 	req.headers = hdrs;
-	req.body = body.p;
+	req.body = body.s;
 	req.body_len = body.len;
 	/* Each try gets its share, so a retry still fits the budget. */
 	req.timeout_ms = rc->timeout_ms / (rc->tries > 1 ? rc->tries : 1);
@@ -300,11 +266,11 @@ va_asr_remote_run(struct va_http *http, const struct va_asr_remote *rc,
 	}
 out:
 	va_http_resp_free(&resp);
-	free(url.p);
-	free(body.p);
-	if (auth.p != NULL) {
-		memset(auth.p, 0, auth.len);
-		free(auth.p);
+	free(url.s);
+	free(body.s);
+	if (auth.s != NULL) {
+		memset(auth.s, 0, auth.len);
+		free(auth.s);
 	}
 	return rv;
 }

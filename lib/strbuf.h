@@ -1,6 +1,7 @@
 /*
  * strbuf.h - a growing string built by appending, for text made piece by
- * piece (replies for speech, ticket bodies, SSML).
+ * piece (replies for speech, ticket bodies, SSML, request URLs and bodies:
+ * va_strbuf_addn() takes any bytes, NULs too).
  *
  * A struct va_strbuf starts zeroed ({ 0 }: empty, nothing allocated). When
  * memory runs out, oom is set and every later append does nothing, so a

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "strbuf.h"
 #include "template.h"
 
 struct va_template {
@@ -18,59 +19,23 @@ struct va_template {
 	const json_t *words;
 };
 
-struct buf {
-	char	*s;
-	size_t	len, cap;
-	int	err;
-};
-
-static void
-put(struct buf *b, const char *s, size_t n)
-{
-	char *ns;
-	size_t cap;
-
-	if (b->err)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 128;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((ns = realloc(b->s, cap)) == NULL) {
-			b->err = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
 /* Text that goes between SSML tags: escape the markup characters. */
 static void
-put_escaped(struct buf *b, const char *s)
+put_escaped(struct va_strbuf *b, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		switch (*s) {
 		case '&':
-			puts_(b, "&amp;");
+			va_strbuf_add(b, "&amp;");
 			break;
 		case '<':
-			puts_(b, "&lt;");
+			va_strbuf_add(b, "&lt;");
 			break;
 		case '>':
-			puts_(b, "&gt;");
+			va_strbuf_add(b, "&gt;");
 			break;
 		default:
-			put(b, s, 1);
+			va_strbuf_addn(b, s, 1);
 		}
 	}
 }
@@ -211,18 +176,18 @@ scalar(const json_t *v, char *out, size_t n)
 }
 
 static void
-say_as(struct buf *b, const char *how, const char *text)
+say_as(struct va_strbuf *b, const char *how, const char *text)
 {
-	puts_(b, "<say-as interpret-as=\"");
-	puts_(b, how);
-	puts_(b, "\">");
+	va_strbuf_add(b, "<say-as interpret-as=\"");
+	va_strbuf_add(b, how);
+	va_strbuf_add(b, "\">");
 	put_escaped(b, text);
-	puts_(b, "</say-as>");
+	va_strbuf_add(b, "</say-as>");
 }
 
 /* Order numbers: "#1001" or "10 234" are the digits 1001, 10234. */
 static void
-render_digits(struct buf *b, const char *s)
+render_digits(struct va_strbuf *b, const char *s)
 {
 	char d[256];
 	size_t n = 0;
@@ -239,7 +204,7 @@ render_digits(struct buf *b, const char *s)
 }
 
 static void
-render_currency(struct buf *b, const json_t *v, const json_t *parent)
+render_currency(struct va_strbuf *b, const json_t *v, const json_t *parent)
 {
 	const char *cur;
 	char text[96];
@@ -261,8 +226,8 @@ render_currency(struct buf *b, const json_t *v, const json_t *parent)
 }
 
 static void
-render_var(const struct va_template *t, struct buf *b, const json_t *vars,
-    const char *spec, const char *id)
+render_var(const struct va_template *t, struct va_strbuf *b,
+    const json_t *vars, const char *spec, const char *id)
 {
 	char name[160], how[32] = "", text[512];
 	const json_t *v, *parent;
@@ -290,9 +255,10 @@ render_var(const struct va_template *t, struct buf *b, const json_t *vars,
 	    strcmp(how, "telephone") == 0)
 		say_as(b, how, text);
 	else if (strcmp(how, "date") == 0) {
-		puts_(b, "<say-as interpret-as=\"date\" format=\"ymd\">");
+		va_strbuf_add(b,
+		    "<say-as interpret-as=\"date\" format=\"ymd\">");
 		put_escaped(b, text);
-		puts_(b, "</say-as>");
+		va_strbuf_add(b, "</say-as>");
 	} else
 		put_escaped(b, text);
 }
@@ -301,15 +267,14 @@ char *
 va_template_render(const struct va_template *t, const char *id,
     const json_t *vars)
 {
-	struct buf b = { 0 };
+	struct va_strbuf b = { 0 };
 	const char *s, *end;
-	char spec[160];
+	char spec[160], *out;
 
 	if ((s = lookup(t, id)) == NULL) {
 		va_log(VA_ERROR, "template_missing", "no template \"%s\"", id);
 		return NULL;
 	}
-	puts_(&b, "");
 	while (*s != '\0') {
 		if (*s == '{' && (end = strchr(s, '}')) != NULL &&
 		    (size_t)(end - s) < sizeof(spec)) {
@@ -319,13 +284,10 @@ va_template_render(const struct va_template *t, const char *id,
 			s = end + 1;
 			continue;
 		}
-		put(&b, s, 1);
+		va_strbuf_addn(&b, s, 1);
 		s++;
 	}
-	if (b.err) {
-		free(b.s);
+	if ((out = va_strbuf_finish(&b)) == NULL)
 		va_log(VA_ERROR, "out_of_memory", "out of memory");
-		return NULL;
-	}
-	return b.s;
+	return out;
 }
