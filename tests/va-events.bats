@@ -62,28 +62,8 @@ load helpers
 # just before the wait is not slept through). Bounded: a hang fails the
 # test within seconds instead of hanging it.
 @test "va-events: SIGTERM while waiting finishes and exits 0" {
-	mkfifo "$BATS_TEST_TMPDIR/in"
-	(printf '{"type":"a"}\n{"type":"b"}\n'; exec sleep 30) \
-	    >"$BATS_TEST_TMPDIR/in" &
-	wpid=$!
-	"$VA_BIN/va-events" <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" &
-	pid=$!
-	for _ in $(seq 1 100); do
-		[ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 2 ] && break
-		sleep 0.02
-	done
-	kill -TERM $pid
-	gone=0
-	timeout 3 tail --pid=$pid -s 0.05 -f /dev/null && gone=1
-	[ "$gone" -eq 1 ] || kill -KILL $pid
-	rc=0
-	wait $pid || rc=$?
-	kill $wpid
-	wait $wpid 2>/dev/null || true
-	[ "$gone" -eq 1 ]
-	[ "$rc" -eq 0 ]
-	[ "$(cat "$BATS_TEST_TMPDIR/out")" = '{"type":"a"}
-{"type":"b"}' ]
+	stop_on_idle_pipe '{"type":"a"}
+{"type":"b"}' "$VA_BIN/va-events"
 }
 
 @test "va-events: a reader closing the pipe is a quiet exit 0" {

@@ -256,25 +256,5 @@ track_actions() {
 # idle pipe ends the program at once with 0, the events before it out.
 @test "va-track -j: SIGTERM while waiting on an idle pipe exits 0 promptly" {
 	export VA_DB=$BATS_TEST_TMPDIR/va.db
-	mkfifo "$BATS_TEST_TMPDIR/in"
-	(printf '{"type":"a"}\n'; exec sleep 30) >"$BATS_TEST_TMPDIR/in" &
-	wpid=$!
-	$VA_WRAP "$VA_BIN/va-track" -j 4 <"$BATS_TEST_TMPDIR/in" \
-	    >"$BATS_TEST_TMPDIR/out" &
-	pid=$!
-	for _ in $(seq 1 100); do
-		[ -s "$BATS_TEST_TMPDIR/out" ] && break
-		sleep 0.02
-	done
-	kill -TERM $pid
-	gone=0
-	timeout 3 tail --pid=$pid -s 0.05 -f /dev/null && gone=1
-	[ "$gone" -eq 1 ] || kill -KILL $pid
-	rc=0
-	wait $pid || rc=$?
-	kill $wpid
-	wait $wpid 2>/dev/null || true
-	[ "$gone" -eq 1 ]
-	[ "$rc" -eq 0 ]
-	[ "$(cat "$BATS_TEST_TMPDIR/out")" = '{"type":"a"}' ]
+	stop_on_idle_pipe '{"type":"a"}' "$VA_BIN/va-track" -j 4
 }
