@@ -272,15 +272,20 @@ fail_update(struct va_store *st, int64_t id, int attempts, int dead,
 	return rc;
 }
 
-/* A failed attempt: back off, or dead (now, or after max_attempts). */
+/*
+ * A failed attempt: back off, or dead (now, or after max_attempts); *deadp
+ * (may be NULL) says whether this report killed the job. 0 or -1.
+ */
 static int
 fail_job(struct va_store *st, int64_t id, const char *error,
-    const struct conf *k, int give_up)
+    const struct conf *k, int give_up, int *deadp)
 {
 	struct va_stmt *s;
 	int64_t now;
 	int attempts, dead, rc;
 
+	if (deadp != NULL)
+		*deadp = 0;
 	if (va_store_begin(st) == -1)
 		return -1;
 	s = va_store_prepare(st,
@@ -306,7 +311,11 @@ fail_job(struct va_store *st, int64_t id, const char *error,
 		va_log(VA_WARN, "outbox_dead", "outbox job %lld dead after"
 		    " %d attempts: %s", (long long)id, attempts,
 		    error != NULL ? error : "unknown error");
-	return va_store_commit(st);
+	if (va_store_commit(st) == -1)
+		return -1;
+	if (deadp != NULL)
+		*deadp = dead;
+	return 0;
 fail:
 	va_store_rollback(st);
 	return -1;
@@ -319,7 +328,7 @@ va_outbox_fail(struct va_store *st, int64_t id, const char *error,
 	struct conf k;
 
 	conf_get(c, &k);
-	return fail_job(st, id, error, &k, 0);
+	return fail_job(st, id, error, &k, 0, NULL);
 }
 
 int
@@ -328,7 +337,7 @@ va_outbox_give_up(struct va_store *st, int64_t id, const char *error)
 	struct conf k;
 
 	conf_get(NULL, &k);
-	return fail_job(st, id, error, &k, 1);
+	return fail_job(st, id, error, &k, 1, NULL);
 }
 
 int
@@ -368,23 +377,6 @@ va_outbox_count(struct va_store *st, const char *kind, const char *state)
 	return n;
 }
 
-/* Is job id dead now? 1, 0, or -1 on error. */
-static int
-is_dead(struct va_store *st, int64_t id)
-{
-	struct va_stmt *s;
-	int rc = -1;
-
-	s = va_store_prepare(st, "SELECT state = 'dead' FROM outbox"
-	    " WHERE id = ?");
-	if (s == NULL)
-		return -1;
-	if (va_stmt_bind_int(s, 1, id) == 0 && (rc = va_stmt_step(s)) == 1)
-		rc = va_stmt_int(s, 0) != 0;
-	va_stmt_finalize(s);
-	return rc;
-}
-
 int
 va_outbox_drain(struct va_store *st, const char *kind,
     const struct va_outbox_conf *c, long max, va_outbox_deliver_fn deliver,
@@ -414,6 +406,7 @@ va_outbox_drain_report(struct va_store *st, const char *kind,
 		v = deliver(arg, &job, err, sizeof(err));
 		if (*err == '\0')
 			snprintf(err, sizeof(err), "not delivered");
+		dead = 0;
 		switch (v) {
 		case VA_OUTBOX_DELIVERED:
 			rc = va_outbox_done(st, job.id);
@@ -425,22 +418,16 @@ va_outbox_drain_report(struct va_store *st, const char *kind,
 			tally->skipped++;
 			break;
 		case VA_OUTBOX_GIVE_UP:
-			rc = fail_job(st, job.id, err, &k, 1);
+			rc = fail_job(st, job.id, err, &k, 1, &dead);
 			tally->failed++;
 			break;
 		default:
-			rc = fail_job(st, job.id, err, &k, 0);
+			rc = fail_job(st, job.id, err, &k, 0, &dead);
 			tally->failed++;
 			break;
 		}
-		dead = 0;
-		if (rc == 0 && (v == VA_OUTBOX_GIVE_UP ||
-		    v == VA_OUTBOX_RETRY)) {
-			if ((dead = is_dead(st, job.id)) == -1)
-				rc = -1;
-			else if (dead)
-				tally->dead++;
-		}
+		if (rc == 0 && dead)
+			tally->dead++;
 		if (rc == 0 && report != NULL)
 			report(arg, &job, v, v == VA_OUTBOX_DELIVERED ||
 			    v == VA_OUTBOX_SKIP ? NULL : err, dead);
