@@ -360,8 +360,13 @@ va_fetch_wait(struct va_fetch *f, int fd, long timeout_ms)
 		done(f);
 		now = mono_ms();
 	}
-	if (f->timer && f->timer_at - now < timeout_ms)
-		timeout_ms = (long)(f->timer_at - now);
+	/*
+	 * A timer that fell due while the callbacks above ran (one that
+	 * started a request sets it to now) means no wait at all: a
+	 * negative remainder passed on to poll(2) would wait for ever.
+	 */
+	if (f->timer && (timeout_ms < 0 || f->timer_at - now < timeout_ms))
+		timeout_ms = f->timer_at > now ? (long)(f->timer_at - now) : 0;
 	if (f->n == 0 && fd < 0)
 		return 0;
 	pfd[0].fd = f->ep;

@@ -40,10 +40,11 @@ int	va_fetch_start(struct va_fetch *, const struct va_http_req *req,
 	    va_fetch_cb cb, void *arg);
 
 /*
- * Move transfers on, waiting at most timeout_ms (0: do not wait) for
- * activity on them or for fd (-1: none) to become readable; runs the
- * callbacks of finished requests. Returns 1 when fd is readable (or at
- * end of file), 0 when not, -1 on a multi error (logged).
+ * Move transfers on, waiting at most timeout_ms (0: do not wait; -1: no
+ * limit of the caller's) for activity on them, for curl's own timers, or
+ * for fd (-1: none) to become readable; runs the callbacks of finished
+ * requests. Returns 1 when fd is readable (or at end of file), 0 when
+ * not, -1 on a multi error (logged).
  */
 int	va_fetch_wait(struct va_fetch *, int fd, long timeout_ms);
 
