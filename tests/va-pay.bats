@@ -24,8 +24,9 @@ setup() {
 }
 
 teardown() {
-	[ -n "$SUPPORT_PID" ] && kill "$SUPPORT_PID" 2>/dev/null
-	wait 2>/dev/null || true
+	[ -n "$SUPPORT_PID" ] || return 0
+	kill "$SUPPORT_PID" 2>/dev/null
+	wait "$SUPPORT_PID" 2>/dev/null || true
 }
 
 start_support() {
@@ -307,7 +308,7 @@ says() {	# STATUS SAY-REGEX
 	jq -e -s '[.[] | select(.type == "result") | .status] ==
 	    ["refused", "refused", "ok", "ok"]' "$d/out"
 	[ "$(jq -s '[.[] | select(.type == "error" and .code == "card_data")] | length' "$d/out")" -eq 2 ]
-	kill "$SUPPORT_PID"; wait 2>/dev/null || true; SUPPORT_PID=
+	kill "$SUPPORT_PID"; wait "$SUPPORT_PID" 2>/dev/null || true; SUPPORT_PID=
 	for f in "$d"/* "$BATS_TEST_TMPDIR/requests"; do
 		for n in 4111111111111111 5500000000000004; do
 			! tr -d ' -' <"$f" | grep -q "$n" || { echo "$n in $f"; return 1; }

@@ -23,8 +23,9 @@ setup() {
 }
 
 teardown() {
-	[ -n "$SUPPORT_PID" ] && kill "$SUPPORT_PID" 2>/dev/null
-	wait 2>/dev/null || true
+	[ -n "$SUPPORT_PID" ] || return 0
+	kill "$SUPPORT_PID" 2>/dev/null
+	wait "$SUPPORT_PID" 2>/dev/null || true
 }
 
 # start_support: run the stand-in; sets BASE.
