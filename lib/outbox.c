@@ -219,6 +219,7 @@ va_outbox_claim(struct va_store *st, const char *kind,
 		va_outbox_job_free(job);
 		return -1;
 	}
+	job->lease_until = now + k.lease_ms;
 	return 1;
 }
 
@@ -386,22 +387,77 @@ va_outbox_drain(struct va_store *st, const char *kind,
 	    tally);
 }
 
+/* The jobs a drain skipped, with the lease it holds on each. */
+struct skipped {
+	int64_t	*id, *until;
+	size_t	 n, cap;
+};
+
+static int
+skipped_add(struct skipped *sk, int64_t id, int64_t until)
+{
+	int64_t *a, *b;
+	size_t cap;
+
+	if (sk->n == sk->cap) {
+		cap = sk->cap ? sk->cap * 2 : 16;
+		if ((a = realloc(sk->id, cap * sizeof(*a))) == NULL)
+			return -1;
+		sk->id = a;
+		if ((b = realloc(sk->until, cap * sizeof(*b))) == NULL)
+			return -1;
+		sk->until = b;
+		sk->cap = cap;
+	}
+	sk->id[sk->n] = id;
+	sk->until[sk->n] = until;
+	sk->n++;
+	return 0;
+}
+
+/*
+ * Give back the leases a drain took on the jobs it skipped, so that their
+ * own worker need not wait for them to run out. Only a lease that is still
+ * this drain's is cleared: after lease_ms another worker may hold it.
+ */
+static void
+skipped_release(struct va_store *st, struct skipped *sk)
+{
+	struct va_stmt *s;
+	size_t i;
+
+	for (i = 0; i < sk->n; i++) {
+		s = va_store_prepare(st, "UPDATE outbox SET lease_until = 0"
+		    " WHERE id = ? AND state = 'pending' AND lease_until = ?");
+		if (s == NULL || va_stmt_bind_int(s, 1, sk->id[i]) != 0 ||
+		    va_stmt_bind_int(s, 2, sk->until[i]) != 0 ||
+		    va_stmt_step(s) != 0)
+			va_log(VA_WARN, "outbox_error", "outbox job %lld: its"
+			    " lease was not given back and runs out",
+			    (long long)sk->id[i]);
+		va_stmt_finalize(s);
+	}
+	free(sk->id);
+	free(sk->until);
+}
+
 int
 va_outbox_drain_report(struct va_store *st, const char *kind,
     const struct va_outbox_conf *c, long max, va_outbox_deliver_fn deliver,
     va_outbox_report_fn report, void *arg, struct va_outbox_tally *tally)
 {
 	struct va_outbox_job job;
+	struct skipped sk = { NULL, NULL, 0, 0 };
 	struct conf k;
 	enum va_outbox_verdict v;
 	char err[512];
-	int rc, dead;
+	int rc = 0, dead;
 
 	conf_get(c, &k);
 	memset(tally, 0, sizeof(*tally));
 	while (max == 0 || tally->done + tally->failed + tally->skipped < max) {
 		if ((rc = va_outbox_claim(st, kind, c, &job)) <= 0)
-			return rc;
+			break;
 		*err = '\0';
 		v = deliver(arg, &job, err, sizeof(err));
 		if (*err == '\0')
@@ -413,8 +469,15 @@ va_outbox_drain_report(struct va_store *st, const char *kind,
 			tally->done++;
 			break;
 		case VA_OUTBOX_SKIP:
-			/* The lease runs out and the right worker claims it. */
+			/*
+			 * Leased until the run ends, so that it is not
+			 * handed over again; then given back.
+			 */
 			rc = 0;
+			if (skipped_add(&sk, job.id, job.lease_until) == -1)
+				va_log(VA_WARN, "outbox_error", "out of memory:"
+				    " job %lld stays leased until its lease"
+				    " runs out", (long long)job.id);
 			tally->skipped++;
 			break;
 		case VA_OUTBOX_GIVE_UP:
@@ -436,7 +499,8 @@ va_outbox_drain_report(struct va_store *st, const char *kind,
 			    " outcome was not recorded", (long long)job.id);
 		va_outbox_job_free(&job);
 		if (rc == -1)
-			return -1;
+			break;
 	}
-	return 0;
+	skipped_release(st, &sk);
+	return rc < 0 ? -1 : 0;
 }

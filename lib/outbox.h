@@ -42,6 +42,7 @@ struct va_outbox_job {
 	int	attempts;
 	int64_t	next_at;
 	char	*last_error;
+	int64_t	lease_until;	/* the lease a claim took (claim only, else 0) */
 };
 
 struct va_outbox_conf {
@@ -96,7 +97,7 @@ enum va_outbox_verdict {
 	VA_OUTBOX_DELIVERED,	/* marked done */
 	VA_OUTBOX_RETRY,	/* transient: back off, dead after max tries */
 	VA_OUTBOX_GIVE_UP,	/* permanent: dead now */
-	VA_OUTBOX_SKIP		/* another worker's: left to its lease */
+	VA_OUTBOX_SKIP		/* another worker's: untouched, lease given back */
 };
 
 typedef enum va_outbox_verdict (*va_outbox_deliver_fn)(void *arg,
@@ -113,7 +114,9 @@ struct va_outbox_tally {
  * Claim due jobs of kind one by one and hand each to deliver, up to max
  * jobs (0: until none is due); the outcome goes to the outbox and *tally
  * (zeroed first). A job that fails is due again only after its backoff,
- * and dead after max_attempts, so the run ends. Returns 0, or -1 on a
+ * and dead after max_attempts, so the run ends. A job the callback skips
+ * (another worker's) is handed over once per run: it stays leased until
+ * the run ends, and then its lease is given back. Returns 0, or -1 on a
  * store error (the run stops; a job left leased is claimed again when its
  * lease runs out).
  */

@@ -231,8 +231,8 @@ test_backoff(struct va_store *s)
 
 /*
  * A deliver callback that answers by the job's key: its first letter is
- * the verdict (d delivered, r retry, g give up, s skip); "r-quiet" gives
- * no reason. It logs the keys it is handed, in order.
+ * the verdict (d delivered, r retry, g give up, s skip, t skip a job whose
+ * lease another worker then takes); "r-quiet" gives no reason. It logs the keys it is handed, in order.
  */
 struct script {
 	char	 seen[256];
@@ -249,6 +249,7 @@ scripted(void *arg, const struct va_outbox_job *job, char *err, size_t len)
 {
 	struct script *sc = arg;
 	size_t n = strlen(sc->seen);
+	char sql[128];
 
 	sc->calls++;
 	snprintf(sc->seen + n, sizeof(sc->seen) - n, "%s%s", n ? " " : "",
@@ -260,6 +261,12 @@ scripted(void *arg, const struct va_outbox_job *job, char *err, size_t len)
 		snprintf(err, len, "refused: %s", job->payload);
 		return VA_OUTBOX_GIVE_UP;
 	case 's':
+		return VA_OUTBOX_SKIP;
+	case 't':
+		/* Skipped, and meanwhile another worker has the lease. */
+		snprintf(sql, sizeof(sql), "UPDATE outbox SET lease_until ="
+		    " lease_until + 5 WHERE id = %lld", (long long)job->id);
+		va_store_exec(sc->st, sql);
 		return VA_OUTBOX_SKIP;
 	default:
 		if (strcmp(job->key, "r-quiet") != 0)
@@ -370,30 +377,31 @@ test_drain_verdicts(struct va_store *s)
 	is_str(job_line(s, "pay", "g-1"),
 	    "dead 1 0 refused: card_declined 0",
 	    "give up: dead at once, attempt counted, error kept");
-	is_str(job_line(s, "pay", "s-1"), "pending 0 0 - 60000",
-	    "skip: left pending, untouched, under its lease");
+	is_str(job_line(s, "pay", "s-1"), "pending 0 0 - 0",
+	    "skip: left pending, untouched, its lease given back");
 	is_str(job_line(s, "pay", "r-quiet"), "pending 1 1000 not delivered 0",
 	    "a retry without a reason is kept as \"not delivered\"");
 	is_str(job_line(s, "other", "d-2"), "pending 0 0 - 0",
 	    "a job of another kind is untouched");
 
 	/* The backoff is not due: the same run, or an early one, ends. */
-	is_str(drain_at(&sc, T0 + 999, "pay", &c, 0), "0 0 0 0",
-	    "nothing due before the backoff");
-	is_int(sc.calls, 0, "nothing handed over");
+	is_str(drain_at(&sc, T0 + 999, "pay", &c, 0), "0 0 0 1",
+	    "before the backoff only the skipped job is due");
+	is_str(sc.seen, "s-1", "nothing else handed over");
 
-	is_str(drain_at(&sc, T0 + 1000, "pay", &c, 0), "0 2 0 0",
+	is_str(drain_at(&sc, T0 + 1000, "pay", &c, 0), "0 2 0 1",
 	    "the retries again, once each");
-	is_str(sc.seen, "r-1 r-quiet", "the skipped job waits for its lease");
+	is_str(sc.seen, "s-1 r-1 r-quiet",
+	    "the skipped job is offered again at once, due longest");
 	is_str(job_line(s, "pay", "r-1"), "pending 2 2500 HTTP 503 0",
 	    "2nd attempt: backoff doubled, capped at max_ms");
-	is_str(drain_at(&sc, T0 + 2500, "pay", &c, 0), "0 2 2 0",
+	is_str(drain_at(&sc, T0 + 2500, "pay", &c, 0), "0 2 2 1",
 	    "3rd failure of each: both dead");
 	is_str(job_line(s, "pay", "r-1"), "dead 3 2500 HTTP 503 0",
 	    "dead after max_attempts (next_at: when), error kept");
 
 	is_str(drain_at(&sc, T0 + 60000, "pay", &c, 0), "0 0 0 1",
-	    "after its lease only the skipped job comes back");
+	    "in the end only the skipped job comes back");
 	is_str(sc.seen, "s-1", "it alone");
 	is_str(job_line(s, "pay", "d-1"), "done 0 0 - 0", "done stays done");
 	is_str(job_line(s, "other", "d-2"), "pending 0 0 - 0",
@@ -432,9 +440,36 @@ test_drain_max(struct va_store *s)
 	is_str(sc.seen, "d-2 d-3 d-4 s-0 r-0", "the next five in order");
 	is_str(job_line(s, "max", "d-9"), "pending 0 0 - 0",
 	    "the sixth is left for the next run");
-	is_str(drain_at(&sc, T0, "max", NULL, 3), "1 0 0 0",
+	is_str(drain_at(&sc, T0, "max", NULL, 3), "1 0 0 1",
 	    "nothing more due: the run ends before max");
-	is_str(sc.seen, "d-9", "the last one");
+	is_str(sc.seen, "s-0 d-9", "the skipped one again, and the last one");
+	va_store_exec(s, "DELETE FROM outbox");
+}
+
+/*
+ * A skipped job's lease is given back when the run ends, not before (it
+ * would be handed over again) and not when it is no longer the run's.
+ */
+static void
+test_drain_skip_lease(struct va_store *s)
+{
+	static const struct va_outbox_conf c = { 3, 1000, 1500, 60000 };
+	struct script sc;
+
+	script_reset(&sc, s);
+	va_clock_set_fixed(T0);
+	va_outbox_put(s, "sk", "s-1", "{}", NULL);
+	va_outbox_put(s, "sk", "t-1", "{}", NULL);
+	va_outbox_put(s, "sk", "s-2", "{}", NULL);
+	is_str(drain_at(&sc, T0, "sk", &c, 0), "0 0 0 3",
+	    "three skipped, each once");
+	is_str(sc.seen, "s-1 t-1 s-2", "in the order claimed");
+	is_str(job_line(s, "sk", "s-1"), "pending 0 0 - 0",
+	    "the run's lease given back");
+	is_str(job_line(s, "sk", "t-1"), "pending 0 0 - 60005",
+	    "another worker's lease kept");
+	is_int(query_int(s, "SELECT count(*) FROM outbox WHERE kind = 'sk'"
+	    " AND lease_until = 0"), 2, "the two leases of the run's own");
 	va_store_exec(s, "DELETE FROM outbox");
 }
 
@@ -694,6 +729,7 @@ main(void)
 	test_backoff(s);
 	test_drain_verdicts(s);
 	test_drain_max(s);
+	test_drain_skip_lease(s);
 	test_drain_report(s);
 	test_give_up(s);
 	va_store_close(s);
