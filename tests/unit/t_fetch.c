@@ -97,6 +97,32 @@ on_first(void *arg, struct va_http_resp *r)
 	nap_ms(30);
 }
 
+/* Start one request with cb; the multi handle in s->f, or -1. */
+static int
+start(struct seen *s, long timeout_ms, va_fetch_cb cb)
+{
+	struct va_http_req q = silent_req(timeout_ms);
+
+	if ((s->f = va_fetch_new(0)) == NULL)
+		return -1;
+	return va_fetch_start(s->f, &q, cb, s);
+}
+
+/* Wait with the caller's limit until no request is left, then free. */
+static int
+drive(struct seen *s, long limit)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < 200 && va_fetch_pending(s->f) > 0 && rc == 0; i++)
+		if (va_fetch_wait(s->f, -1, limit) == -1)
+			rc = -1;
+	if (va_fetch_pending(s->f) > 0)
+		rc = -1;
+	va_fetch_free(s->f);
+	return rc;
+}
+
 /*
  * In the child: the first request times out while the caller is away, so
  * the next wait finds curl's timer due, runs the callback, and must then
@@ -108,11 +134,9 @@ static int
 overdue_timer_child(void)
 {
 	struct seen s = { NULL, 0, 0 };
-	struct va_http_req q = silent_req(300);
 	int i;
 
-	if ((s.f = va_fetch_new(0)) == NULL ||
-	    va_fetch_start(s.f, &q, on_first, &s) == -1)
+	if (start(&s, 300, on_first) == -1)
 		return 2;
 	/* Connect and send: curl then waits for an answer, on its timer. */
 	for (i = 0; i < 4; i++)
@@ -120,11 +144,8 @@ overdue_timer_child(void)
 	if (s.first != 0)
 		return 2;
 	nap_ms(500);		/* the caller is busy elsewhere */
-	for (i = 0; i < 200 && va_fetch_pending(s.f) > 0; i++)
-		if (va_fetch_wait(s.f, -1, 5000) == -1)
-			return 2;
-	va_fetch_free(s.f);
-	if (s.first != VA_HTTP_TIMEOUT + 1 || s.second != VA_HTTP_TIMEOUT + 1)
+	if (drive(&s, 5000) == -1 || s.first != VA_HTTP_TIMEOUT + 1 ||
+	    s.second != VA_HTTP_TIMEOUT + 1)
 		return 2;
 	return 0;
 }
@@ -164,16 +185,9 @@ static int
 no_limit_child(void)
 {
 	struct seen s = { NULL, 0, 0 };
-	struct va_http_req q = silent_req(200);
-	int i;
 
-	if ((s.f = va_fetch_new(0)) == NULL ||
-	    va_fetch_start(s.f, &q, on_second, &s) == -1)
+	if (start(&s, 200, on_second) == -1 || drive(&s, -1) == -1)
 		return 2;
-	for (i = 0; i < 200 && va_fetch_pending(s.f) > 0; i++)
-		if (va_fetch_wait(s.f, -1, -1) == -1)
-			return 2;
-	va_fetch_free(s.f);
 	return s.second == VA_HTTP_TIMEOUT + 1 ? 0 : 2;
 }
 
