@@ -318,16 +318,17 @@ act(struct va_fetch *f, curl_socket_t s, int mask)
 }
 
 /*
- * A wait that watches the caller's input is the wait of a filter loop,
- * which stops on SIGINT/SIGTERM: it must not sleep through one that lands
- * after the loop's last look at the flag (va_signals_poll(), lib/loop.h).
- * A wait for transfers alone may be the drain after a stop, which must
+ * Until a stop is requested, a wait is the wait of a filter loop, which
+ * stops on SIGINT/SIGTERM: it must not sleep through one that lands after
+ * the loop's last look at the flag (va_signals_poll(), lib/loop.h), be it
+ * waiting for input or, at its concurrency limit, for transfers alone.
+ * After a stop, a wait may be the drain of what is in flight, which must
  * not return at once every time: a plain poll.
  */
 static int
-wait_fds(struct pollfd *pfd, nfds_t n, int fd, long timeout_ms)
+wait_fds(struct pollfd *pfd, nfds_t n, long timeout_ms)
 {
-	if (fd >= 0)
+	if (!va_stop_requested())
 		return va_signals_poll(pfd, n, (int)timeout_ms);
 	return poll(pfd, n, (int)timeout_ms);
 }
@@ -347,7 +348,7 @@ va_fetch_wait(struct va_fetch *f, int fd, long timeout_ms)
 		pfd[0].fd = fd;
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;
-		if (wait_fds(pfd, 1, fd, timeout_ms) > 0)
+		if (wait_fds(pfd, 1, timeout_ms) > 0)
 			ready = 1;
 		return ready;
 	}
@@ -376,7 +377,7 @@ va_fetch_wait(struct va_fetch *f, int fd, long timeout_ms)
 	pfd[1].events = POLLIN;
 	pfd[1].revents = 0;
 	nfd = fd >= 0 ? 2 : 1;
-	if (wait_fds(pfd, (nfds_t)nfd, fd, timeout_ms) == -1 &&
+	if (wait_fds(pfd, (nfds_t)nfd, timeout_ms) == -1 &&
 	    errno != EINTR) {
 		va_log(VA_ERROR, "http_multi", "poll: %s", strerror(errno));
 		return -1;

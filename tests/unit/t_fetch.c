@@ -7,7 +7,8 @@
  * the kernel completes the connection, curl sends its request, and no
  * answer ever comes, so only curl's timeout (a timer) ends a transfer.
  * Each case runs in a child that is killed after 10 s: on the old code
- * the wait slept in poll(2) for ever.
+ * the wait slept in poll(2) for ever. Last, a stop signal must end a wait
+ * for transfers alone.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -22,6 +23,7 @@
 
 #include "fetch.h"
 #include "log.h"
+#include "loop.h"
 #include "tap.h"
 
 static char url[64];		/* http://127.0.0.1:PORT/ of the silent server */
@@ -198,6 +200,55 @@ test_no_limit(void)
 	    "timeout -1: the wait still ends when curl's timer is due");
 }
 
+/*
+ * A filter at its concurrency limit waits for transfers alone (fd -1).
+ * A SIGTERM that lands after its last look at the stop flag (made
+ * deterministic: blocked, raised, pending) must end that wait at once,
+ * not after the caller's limit (5 s here).
+ */
+static int
+stop_at_limit_child(void)
+{
+	struct seen s = { NULL, 0, 0 };
+	struct timespec t0, t1;
+	sigset_t term;
+	long ms;
+
+	va_signals_init();
+	if (start(&s, 10000, on_second) == -1)
+		return 2;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	raise(SIGTERM);
+	if (va_stop_requested())
+		return 3;	/* blocked: not delivered yet */
+	/*
+	 * A wait that finds curl's socket ready returns with the signal
+	 * still pending (ppoll(2) lets it in only when it interrupts), so
+	 * wait as the loop would, until stopped or past the limit.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		va_fetch_wait(s.f, -1, 5000);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	} while (!va_stop_requested() && ms < 5000);
+	va_fetch_free(s.f);
+	if (!va_stop_requested())
+		return 4;
+	return ms < 2500 ? 0 : 5;	/* 5: stopped, but late */
+}
+
+static void
+test_stop_at_limit(void)
+{
+	is_int(in_child(stop_at_limit_child), 0,
+	    "a pending SIGTERM ends a wait for transfers alone at once "
+	    "(4: not stopped within the caller's 5 s)");
+}
+
 int
 main(void)
 {
@@ -210,6 +261,7 @@ main(void)
 	}
 	test_overdue_timer();
 	test_no_limit();
+	test_stop_at_limit();
 	close(s);
 	return tap_done();
 }
