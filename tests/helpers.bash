@@ -115,32 +115,45 @@ run_case() {
 	return $ok
 }
 
+# wait_for_line FILE TYPE: wait (at most 60 s) until FILE holds an event
+# of TYPE, so that a signal sent next finds the program past its start-up
+# however slow the machine (valgrind, a loaded CI host).
+wait_for_line() {
+	for _ in $(seq 1 1200); do
+		grep -q "\"type\":\"$2\"" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "no $2 event in $1 after 60 s" >&2
+	return 1
+}
+
 # stop_on_idle_pipe INPUT PROG [ARGS...]: feed INPUT (event lines) to PROG
-# through a pipe that then stays open and idle, wait until as many lines
-# are out as went in, send SIGTERM, and fail unless PROG exits 0 within 3 s
-# with exactly INPUT written (the filter loop lets the stop signal in
-# only inside ppoll(2), so it cannot sleep through one on an idle pipe).
+# through a pipe that then stays open and idle, wait (at most 60 s) until
+# as many lines are out as went in, send SIGTERM, and fail unless PROG
+# exits 0 within 10 s with exactly INPUT written (the filter loop lets the
+# stop signal in only inside ppoll(2), so it cannot sleep through one on
+# an idle pipe, which stays open for 90 s).
 stop_on_idle_pipe() {
 	local input=$1 in=$BATS_TEST_TMPDIR/idle-in out=$BATS_TEST_TMPDIR/idle-out
 	local n wpid pid gone=0 rc=0
 	shift
 	n=$(printf '%s\n' "$input" | wc -l)
 	mkfifo "$in"
-	(printf '%s\n' "$input"; exec sleep 30) >"$in" &
+	(printf '%s\n' "$input"; exec sleep 90) >"$in" &
 	wpid=$!
 	$VA_WRAP "$@" <"$in" >"$out" &
 	pid=$!
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 3000); do
 		[ "$(wc -l <"$out")" -ge "$n" ] && break
 		sleep 0.02
 	done
 	kill -TERM $pid
-	timeout 3 tail --pid=$pid -s 0.05 -f /dev/null && gone=1
+	timeout 10 tail --pid=$pid -s 0.05 -f /dev/null && gone=1
 	[ "$gone" -eq 1 ] || kill -KILL $pid
 	wait $pid || rc=$?
 	kill $wpid
 	wait $wpid 2>/dev/null || true
-	[ "$gone" -eq 1 ] || { echo "still running 3 s after SIGTERM" >&2; return 1; }
+	[ "$gone" -eq 1 ] || { echo "still running 10 s after SIGTERM" >&2; return 1; }
 	[ "$rc" -eq 0 ] || { echo "exit status $rc" >&2; return 1; }
 	[ "$(cat "$out")" = "$input" ] || { echo "output differs:" >&2; cat "$out" >&2; return 1; }
 }

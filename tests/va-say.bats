@@ -183,11 +183,11 @@ teardown() {
 @test "va-say: speech leaves while the input stays open" {
 	fifo=$BATS_TEST_TMPDIR/in
 	mkfifo "$fifo"
-	(reply "Hello there."; exec sleep 20) >"$fifo" &
+	(reply "Hello there."; exec sleep 90) >"$fifo" &
 	wpid=$!
 	va va-say --no-cache <"$fifo" >"$BATS_TEST_TMPDIR/out" &
 	pid=$!
-	for _ in $(seq 1 200); do
+	for _ in $(seq 1 1200); do
 		grep -q '"last":true' "$BATS_TEST_TMPDIR/out" && break
 		sleep 0.05
 	done
