@@ -389,29 +389,25 @@ va_outbox_drain(struct va_store *st, const char *kind,
 
 /* The jobs a drain skipped, with the lease it holds on each. */
 struct skipped {
-	int64_t	*id, *until;
+	struct { int64_t id, until; } *v;
 	size_t	 n, cap;
 };
 
 static int
 skipped_add(struct skipped *sk, int64_t id, int64_t until)
 {
-	int64_t *a, *b;
 	size_t cap;
+	void *p;
 
 	if (sk->n == sk->cap) {
 		cap = sk->cap ? sk->cap * 2 : 16;
-		if ((a = realloc(sk->id, cap * sizeof(*a))) == NULL)
+		if ((p = realloc(sk->v, cap * sizeof(*sk->v))) == NULL)
 			return -1;
-		sk->id = a;
-		if ((b = realloc(sk->until, cap * sizeof(*b))) == NULL)
-			return -1;
-		sk->until = b;
+		sk->v = p;
 		sk->cap = cap;
 	}
-	sk->id[sk->n] = id;
-	sk->until[sk->n] = until;
-	sk->n++;
+	sk->v[sk->n].id = id;
+	sk->v[sk->n++].until = until;
 	return 0;
 }
 
@@ -429,16 +425,15 @@ skipped_release(struct va_store *st, struct skipped *sk)
 	for (i = 0; i < sk->n; i++) {
 		s = va_store_prepare(st, "UPDATE outbox SET lease_until = 0"
 		    " WHERE id = ? AND state = 'pending' AND lease_until = ?");
-		if (s == NULL || va_stmt_bind_int(s, 1, sk->id[i]) != 0 ||
-		    va_stmt_bind_int(s, 2, sk->until[i]) != 0 ||
+		if (s == NULL || va_stmt_bind_int(s, 1, sk->v[i].id) != 0 ||
+		    va_stmt_bind_int(s, 2, sk->v[i].until) != 0 ||
 		    va_stmt_step(s) != 0)
 			va_log(VA_WARN, "outbox_error", "outbox job %lld: its"
 			    " lease was not given back and runs out",
-			    (long long)sk->id[i]);
+			    (long long)sk->v[i].id);
 		va_stmt_finalize(s);
 	}
-	free(sk->id);
-	free(sk->until);
+	free(sk->v);
 }
 
 int
@@ -447,7 +442,7 @@ va_outbox_drain_report(struct va_store *st, const char *kind,
     va_outbox_report_fn report, void *arg, struct va_outbox_tally *tally)
 {
 	struct va_outbox_job job;
-	struct skipped sk = { NULL, NULL, 0, 0 };
+	struct skipped sk = { NULL, 0, 0 };
 	struct conf k;
 	enum va_outbox_verdict v;
 	char err[512];
