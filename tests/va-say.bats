@@ -268,7 +268,7 @@ teardown() {
 	t1=$(date +%s%N)
 	jq -e -s '[.[] | [.type, .code]] == [["reply", null], ["error", "tts_timeout"],
 	    ["reply", null], ["error", "tts_timeout"]]' "$BATS_TEST_TMPDIR/out"
-	[ $(( (t1 - t0) / 1000000 )) -lt 7000 ]	# not 2 x 10 s
+	[ $(( (t1 - t0) / 1000000 )) -lt 15000 ]	# not 2 x 10 s, even under valgrind on a loaded host
 }
 
 @test "va-say: remote server errors and bad answers" {
