@@ -350,10 +350,13 @@ job_line(struct va_store *s, const char *kind, const char *key)
 	return buf;
 }
 
+/* 3 tries, backoff 1 s doubling up to 1.5 s, leases of a minute. */
+static const struct va_outbox_conf drain_conf = { 3, 1000, 1500, 60000 };
+
 static void
 test_drain_verdicts(struct va_store *s)
 {
-	static const struct va_outbox_conf c = { 3, 1000, 1500, 60000 };
+	const struct va_outbox_conf c = drain_conf;
 	struct script sc;
 
 	script_reset(&sc, s);
@@ -453,15 +456,15 @@ test_drain_max(struct va_store *s)
 static void
 test_drain_skip_lease(struct va_store *s)
 {
-	static const struct va_outbox_conf c = { 3, 1000, 1500, 60000 };
+	static const char *const keys[] = { "s-1", "t-1", "s-2" };
 	struct script sc;
+	size_t i;
 
 	script_reset(&sc, s);
 	va_clock_set_fixed(T0);
-	va_outbox_put(s, "sk", "s-1", "{}", NULL);
-	va_outbox_put(s, "sk", "t-1", "{}", NULL);
-	va_outbox_put(s, "sk", "s-2", "{}", NULL);
-	is_str(drain_at(&sc, T0, "sk", &c, 0), "0 0 0 3",
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		va_outbox_put(s, "sk", keys[i], "{}", NULL);
+	is_str(drain_at(&sc, T0, "sk", &drain_conf, 0), "0 0 0 3",
 	    "three skipped, each once");
 	is_str(sc.seen, "s-1 t-1 s-2", "in the order claimed");
 	is_str(job_line(s, "sk", "s-1"), "pending 0 0 - 0",
