@@ -217,43 +217,125 @@ va_event_object(const struct va_event *ev)
 
 /* Writing. */
 
-#define EMIT_MAXKEYS	128
-#define EMIT_KEYBYTES	4096
-
 /*
- * The keys written so far in the open event. They are copied, because a
- * caller may build keys in one reused buffer, and decoded, because a source
- * may spell a key with escapes: either way it is the same member.
+ * A set of keys, copied (a caller may build keys in one reused buffer)
+ * and decoded (a source may spell a key with escapes: either way it is the
+ * same member). Open addressing on a hash of the key; no limit on how many.
  */
-static struct {
-	size_t	off;
-	size_t	len;
-} emitted[EMIT_MAXKEYS];
-static char emitted_keys[EMIT_KEYBYTES];
-static size_t nemitted, emitted_bytes;
+struct keyset {
+	struct kslot {
+		size_t	off;	/* in bytes */
+		size_t	len;
+		unsigned hash;
+		int	used;
+	} *slot;
+	size_t	cap;		/* slots, a power of two */
+	size_t	n;
+	char	*bytes;
+	size_t	nbytes;
+	size_t	capbytes;
+};
+
+static unsigned
+key_hash(const char *key, size_t len)
+{
+	unsigned h = 2166136261u;	/* FNV-1a */
+
+	while (len-- > 0)
+		h = (h ^ (unsigned char)*key++) * 16777619u;
+	return h;
+}
+
+/* Empty the set; one that grew for a huge event goes back to small. */
+static void
+ks_clear(struct keyset *ks)
+{
+	if (ks->cap > 1024) {
+		free(ks->slot);
+		free(ks->bytes);
+		memset(ks, 0, sizeof(*ks));
+		return;
+	}
+	if (ks->n > 0)
+		memset(ks->slot, 0, ks->cap * sizeof(*ks->slot));
+	ks->n = 0;
+	ks->nbytes = 0;
+}
+
+/* The slot holding key, or the empty one where it would go. */
+static struct kslot *
+ks_find(const struct keyset *ks, const char *key, size_t len, unsigned h)
+{
+	size_t i = h & (ks->cap - 1);
+	struct kslot *sl;
+
+	for (;; i = (i + 1) & (ks->cap - 1)) {
+		sl = &ks->slot[i];
+		if (!sl->used || (sl->hash == h && sl->len == len &&
+		    memcmp(ks->bytes + sl->off, key, len) == 0))
+			return sl;
+	}
+}
+
+static int
+ks_has(const struct keyset *ks, const char *key, size_t len)
+{
+	return ks->n > 0 &&
+	    ks_find(ks, key, len, key_hash(key, len))->used;
+}
+
+/* Add key; 1 when it is new, 0 when it was there already. */
+static int
+ks_add(struct keyset *ks, const char *key, size_t len)
+{
+	unsigned h = key_hash(key, len);
+	struct kslot *sl, *old;
+	size_t i, oldcap;
+
+	if (2 * (ks->n + 1) > ks->cap) {
+		old = ks->slot;
+		oldcap = ks->cap;
+		ks->cap = oldcap ? oldcap * 2 : 64;
+		if ((ks->slot = calloc(ks->cap, sizeof(*ks->slot))) == NULL)
+			va_die(71, "out_of_memory", "out of memory");
+		for (i = 0; i < oldcap; i++)
+			if (old[i].used)
+				*ks_find(ks, ks->bytes + old[i].off,
+				    old[i].len, old[i].hash) = old[i];
+		free(old);
+	}
+	if ((sl = ks_find(ks, key, len, h))->used)
+		return 0;
+	if (len > ks->capbytes - ks->nbytes) {
+		while (len > ks->capbytes - ks->nbytes)
+			ks->capbytes = ks->capbytes ? ks->capbytes * 2 : 1024;
+		if ((ks->bytes = realloc(ks->bytes, ks->capbytes)) == NULL)
+			va_die(71, "out_of_memory", "out of memory");
+	}
+	if (len > 0)
+		memcpy(ks->bytes + ks->nbytes, key, len);
+	sl->off = ks->nbytes;
+	sl->len = len;
+	sl->hash = h;
+	sl->used = 1;
+	ks->nbytes += len;
+	ks->n++;
+	return 1;
+}
+
+/* The keys written so far in the open event. */
+static struct keyset emitted;
 
 static int
 was_emitted(const char *key, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i < nemitted; i++)
-		if (emitted[i].len == len &&
-		    memcmp(emitted_keys + emitted[i].off, key, len) == 0)
-			return 1;
-	return 0;
+	return ks_has(&emitted, key, len);
 }
 
 static void
 remember(const char *key, size_t len)
 {
-	if (nemitted < EMIT_MAXKEYS && len <= EMIT_KEYBYTES - emitted_bytes) {
-		memcpy(emitted_keys + emitted_bytes, key, len);
-		emitted[nemitted].off = emitted_bytes;
-		emitted[nemitted].len = len;
-		emitted_bytes += len;
-		nemitted++;
-	}
+	ks_add(&emitted, key, len);
 }
 
 /* Start a member; returns 0 when it was already written (skip it). */
@@ -344,17 +426,28 @@ in_list(const char *const *list, const char *key, size_t len)
 	return 0;
 }
 
-/* The decoded key of a source member (in buf when it has escapes). */
+/*
+ * The decoded key of a source member: the raw bytes, or when it has
+ * escapes a static buffer valid until the next call.
+ */
 static void
-member_key(const struct va_jmember *m, char *buf, size_t cap,
-    const char **key, size_t *len)
+member_key(const struct va_jmember *m, const char **key, size_t *len)
 {
+	static char *buf;
+	static size_t cap;
 	long n;
 
 	*key = m->key;
 	*len = m->klen;
-	if (m->kesc && m->klen + 2 <= cap &&
-	    (n = va_json_unescape(m->key - 1, m->klen + 2, buf)) >= 0) {
+	if (!m->kesc)
+		return;
+	if (m->klen + 2 > cap) {
+		free(buf);
+		cap = m->klen + 2 > 256 ? m->klen + 2 : 256;
+		if ((buf = malloc(cap)) == NULL)
+			va_die(71, "out_of_memory", "out of memory");
+	}
+	if ((n = va_json_unescape(m->key - 1, m->klen + 2, buf)) >= 0) {
 		*key = buf;
 		*len = (size_t)n;
 	}
@@ -371,6 +464,54 @@ copy_member(const struct va_jmember *m, const char *key, size_t len)
 	va_out_write(m->val, m->vlen);
 }
 
+/*
+ * Mark in skip[] the members of src that a later member of the same key
+ * overrides: a reader takes the last of duplicate keys (va_jscan_get()),
+ * so the last is the one carried on. skip holds src->js.n bytes.
+ */
+static void
+mark_overridden(const struct va_event *src, unsigned char *skip)
+{
+	static struct keyset seen;
+	const char *key;
+	size_t i, klen;
+
+	ks_clear(&seen);
+	for (i = src->js.n; i-- > 0;) {
+		member_key(&src->js.m[i], &key, &klen);
+		skip[i] = !ks_add(&seen, key, klen);
+	}
+}
+
+/* Copy the members of src that pass keep(), in their order, the last of
+ * duplicate keys only. */
+static void
+copy_members(const struct va_event *src,
+    int (*keep)(const char *key, size_t len, const void *arg),
+    const void *arg)
+{
+	unsigned char small[64], *skip = small;
+	const struct va_jmember *m;
+	const char *key;
+	size_t i, klen;
+
+	if (src->js.n > sizeof(small) &&
+	    (skip = malloc(src->js.n)) == NULL)
+		va_die(71, "out_of_memory", "out of memory");
+	mark_overridden(src, skip);
+	for (i = 0; i < src->js.n; i++) {
+		m = &src->js.m[i];
+		member_key(m, &key, &klen);
+		if (skip[i] || was_emitted(key, klen) ||
+		    !keep(key, klen, arg))
+			continue;
+		/* Raw key bytes: escapes survive as they came. */
+		copy_member(m, key, klen);
+	}
+	if (skip != small)
+		free(skip);
+}
+
 static void
 copy_envelope(const struct va_event *src, const char *key)
 {
@@ -383,8 +524,7 @@ copy_envelope(const struct va_event *src, const char *key)
 static void
 open_event(const char *type)
 {
-	nemitted = 0;
-	emitted_bytes = 0;
+	ks_clear(&emitted);
 	va_out_write("{\"type\":", 8);
 	va_out_json_string(type, strlen(type));
 	remember("type", 4);
@@ -418,23 +558,18 @@ va_emit_begin_call(const char *type, const char *call, int64_t turn,
 	stamp();
 }
 
+static int
+keep_except(const char *key, size_t len, const void *except)
+{
+	return !in_list(except, key, len);
+}
+
 void
 va_emit_begin_copy(const struct va_event *src, const char *const *except)
 {
-	const struct va_jmember *m;
-	char kbuf[256];
-	const char *key;
-	size_t i, klen;
-
 	open_event(src->type);
-	for (i = 0; i < src->js.n; i++) {
-		m = &src->js.m[i];
-		member_key(m, kbuf, sizeof(kbuf), &key, &klen);
-		/* "type" was written by open_event(). */
-		if (in_list(except, key, klen) || was_emitted(key, klen))
-			continue;
-		copy_member(m, key, klen);
-	}
+	/* "type" was written by open_event(). */
+	copy_members(src, keep_except, except);
 }
 
 void
@@ -526,31 +661,20 @@ va_emit_key(const char *key)
 	member(key, strlen(key));
 }
 
+/* Carried on: what is neither envelope nor a field of the source's type. */
+static int
+keep_carried(const char *key, size_t len, const void *fields)
+{
+	return !in_list(envelope, key, len) && !in_list(fields, key, len);
+}
+
 void
 va_emit_end(const struct va_event *src)
 {
-	const struct va_jmember *m;
-	const char *const *fields;
-	char kbuf[256];
-	const char *key;
-	size_t i, klen;
-
-	if (src != NULL) {
-		fields = va_event_fields(src->type);
-		for (i = 0; i < src->js.n; i++) {
-			m = &src->js.m[i];
-			member_key(m, kbuf, sizeof(kbuf), &key, &klen);
-			if (in_list(envelope, key, klen) ||
-			    in_list(fields, key, klen) ||
-			    was_emitted(key, klen))
-				continue;
-			/* Raw key bytes: escapes survive as they came. */
-			copy_member(m, key, klen);
-		}
-	}
+	if (src != NULL)
+		copy_members(src, keep_carried, va_event_fields(src->type));
 	va_out_write("}\n", 2);
-	nemitted = 0;
-	emitted_bytes = 0;
+	ks_clear(&emitted);
 }
 
 void

@@ -404,17 +404,26 @@ va_jscan_free(struct va_jscan *js)
 static int
 key_equals(const struct va_jmember *m, const char *key)
 {
-	char buf[256];
+	char small[256], *buf = small;
+	size_t len;
 	long n;
+	int eq;
 
+	len = strlen(key);
 	if (!m->kesc)
-		return m->klen == strlen(key) && memcmp(m->key, key, m->klen) == 0;
-	if (m->klen + 2 > sizeof(buf))
+		return m->klen == len && memcmp(m->key, key, m->klen) == 0;
+	/* Escapes only ever shorten a key. */
+	if (m->klen < len)
+		return 0;
+	if (m->klen + 2 > sizeof(small) &&
+	    (buf = malloc(m->klen + 2)) == NULL)
 		return 0;
 	/* The raw key lacks its quotes; unescape from one char before. */
 	n = va_json_unescape(m->key - 1, m->klen + 2, buf);
-	return n >= 0 && (size_t)n == strlen(key) &&
-	    memcmp(buf, key, (size_t)n) == 0;
+	eq = n >= 0 && (size_t)n == len && memcmp(buf, key, len) == 0;
+	if (buf != small)
+		free(buf);
+	return eq;
 }
 
 const struct va_jmember *

@@ -18,6 +18,7 @@
 #include "jscan.h"
 #include "log.h"
 #include "out.h"
+#include "strbuf.h"
 #include "tap.h"
 
 #define FIXED_MS	"1700000000000"
@@ -472,6 +473,66 @@ test_first_wins(void)
 		    json_integer_value(json_object_get(o, "k99")) == 99,
 		    "100 members");
 		json_decref(o);
+	}
+
+	/*
+	 * A source with duplicate keys: the reader takes the last, so the
+	 * last is carried, once, however many members come between (the
+	 * set of written keys once stopped growing at 128).
+	 */
+	{
+		struct va_strbuf line = { 0 };
+		json_t *o;
+		char *v;
+		int i;
+
+		va_strbuf_add(&line, "{\"type\":\"custom\",\"d\":\"first\"");
+		for (i = 0; i < 300; i++) {
+			char m[32];
+
+			snprintf(m, sizeof(m), ",\"k%d\":%d", i, i);
+			va_strbuf_add(&line, m);
+		}
+		va_strbuf_add(&line, ",\"d\":\"last\",\"k7\":-7}");
+		parse(&src, line.s);
+		v = va_event_str(&src, "d");
+		is_str(v, "last", "the reader takes the last of duplicates");
+		free(v);
+		va_emit_begin("reply", &src);
+		va_emit_end(&src);
+		out = take();
+		o = json_loads(out, JSON_REJECT_DUPLICATES, NULL);
+		ok(o != NULL && json_object_size(o) == 304,
+		    "300 members and duplicates carried, each key once");
+		is_str(o ? json_string_value(json_object_get(o, "d")) : NULL,
+		    "last", "the last of a duplicate key is carried");
+		ok(o != NULL &&
+		    json_integer_value(json_object_get(o, "k7")) == -7 &&
+		    json_integer_value(json_object_get(o, "k299")) == 299,
+		    "past 128 members too");
+		ok(strstr(out, "\"k0\":0,\"k1\":1,") != NULL,
+		    "members keep their order");
+		json_decref(o);
+		free(line.s);
+	}
+
+	/* A long key spelled with escapes is still found. */
+	{
+		struct va_strbuf line = { 0 };
+		char key[201];
+		int i;
+
+		va_strbuf_add(&line, "{\"type\":\"custom\",\"");
+		for (i = 0; i < 200; i++) {
+			va_strbuf_add(&line, "\\u0061");
+			key[i] = 'a';
+		}
+		key[200] = '\0';
+		va_strbuf_add(&line, "\":1}");
+		parse(&src, line.s);
+		ok(va_event_get(&src, key) != NULL,
+		    "a 1200-byte escaped key is found");
+		free(line.s);
 	}
 	va_jscan_free(&src.js);
 }
