@@ -7,6 +7,8 @@
 #   make demo            install what is missing and run the main job
 #   make golden          rewrite expected files of golden cases (not under CI)
 #   make bench           benchmarks that print numbers
+#   make fuzz            build the libFuzzer harnesses (clang, build/fuzz/) and
+#                        run each for FUZZ_SECONDS (default 60)
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make lint            mandoc -Tlint on the man pages
 
@@ -29,7 +31,14 @@ ifneq ($(wildcard .git),)
 WERROR	?= -Werror
 endif
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# libFuzzer harnesses (fuzz/fz_*.c): the library built by clang with
+# coverage for the fuzzer and both sanitizers; see fuzz/run.
+O	:= build/fuzz
+CC	:= clang
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS	:= -O1 -g
+else ifeq ($(SAN),1)
 O	:= build/san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 CFLAGS	:= -O1 -g
@@ -54,6 +63,11 @@ CMD_SRC	:= $(wildcard cmd/*.c)
 PROGS	:= $(CMD_SRC:cmd/%.c=$(BIN)/%)
 UNIT_SRC := $(wildcard tests/unit/t_*.c)
 UNITS	:= $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+# Each fuzz harness is also a unit test: fuzz/replay.c runs it over its
+# saved inputs (t_fz_NAME); make fuzz builds it for libFuzzer (fz_NAME).
+FUZZ_SRC := $(wildcard fuzz/fz_*.c)
+FUZZERS	:= $(FUZZ_SRC:fuzz/%.c=$(O)/fuzz/%)
+UNITS	+= $(FUZZ_SRC:fuzz/fz_%.c=$(O)/tests/t_fz_%)
 MANS	:= $(wildcard man/*.[157])
 
 # Data built by make (models, grammars), under build/data/; each section
@@ -132,7 +146,8 @@ Q	:= @
 say	:= @printf '  %-6s %s\n'
 endif
 
-.PHONY: all check demo golden bench install uninstall clean deps lint units
+.PHONY: all check demo golden bench install uninstall clean deps lint units \
+	fuzz fuzzers
 .SUFFIXES:
 
 all: $(PROGS) $(UNITS) $(DATA_TARGETS)
@@ -163,6 +178,26 @@ $(O)/bench/%: bench/%.c $(LIBVA) $(wildcard lib/*.h)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBVA) $(LIBS)
 
 units: $(UNITS)
+
+FUZZ_LIBS = $(LIBVA) $(LIBS_va-intent) $(LIBS_va-order) $(LIBS)
+
+$(O)/fuzz/%: fuzz/%.c fuzz/fz.h $(LIBVA) $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(say) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Ifuzz $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS)
+
+$(O)/tests/t_fz_%: fuzz/fz_%.c fuzz/replay.c fuzz/fz.h $(LIBVA) $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(say) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Ifuzz -DFZ_NAME='"$*"' $(ALL_LDFLAGS) -o $@ $< fuzz/replay.c $(FUZZ_LIBS)
+
+fuzzers: $(FUZZERS)
+
+fuzz:
+	@command -v clang >/dev/null || \
+	    { echo "make fuzz: needs clang (apt-get install clang)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory FUZZ=1 fuzzers
+	@fuzz/run $(FUZZ_SECONDS)
 
 deps:
 	@scripts/va-deps

@@ -55,6 +55,9 @@ va_carrier_token_parse(const char *body, char **token, int64_t *expires_ms)
 	return 0;
 }
 
+static char	*vstrf(const char *, va_list)
+		    __attribute__((format(printf, 1, 0)));
+
 /* A new string printed from fmt, or NULL. */
 static char *
 vstrf(const char *fmt, va_list ap)

@@ -27,6 +27,9 @@ struct va_sphinx {
 	char	*active;
 };
 
+static void	on_log(void *, err_lvl_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
 /* Pocketsphinx logs in pieces; each piece becomes one diagnostic. */
 static void
 on_log(void *arg, err_lvl_t lvl, const char *fmt, ...)
