@@ -227,10 +227,11 @@ struct keyset {
 		size_t	off;	/* in bytes */
 		size_t	len;
 		unsigned hash;
-		int	used;
+		unsigned gen;	/* in the set when it is the set's gen */
 	} *slot;
 	size_t	cap;		/* slots, a power of two */
 	size_t	n;
+	unsigned gen;		/* a new one empties the set at once */
 	char	*bytes;
 	size_t	nbytes;
 	size_t	capbytes;
@@ -256,8 +257,10 @@ ks_clear(struct keyset *ks)
 		memset(ks, 0, sizeof(*ks));
 		return;
 	}
-	if (ks->n > 0)
+	if (ks->n > 0 && ++ks->gen == 0) {
 		memset(ks->slot, 0, ks->cap * sizeof(*ks->slot));
+		ks->gen = 1;
+	}
 	ks->n = 0;
 	ks->nbytes = 0;
 }
@@ -271,7 +274,7 @@ ks_find(const struct keyset *ks, const char *key, size_t len, unsigned h)
 
 	for (;; i = (i + 1) & (ks->cap - 1)) {
 		sl = &ks->slot[i];
-		if (!sl->used || (sl->hash == h && sl->len == len &&
+		if (sl->gen != ks->gen || (sl->hash == h && sl->len == len &&
 		    memcmp(ks->bytes + sl->off, key, len) == 0))
 			return sl;
 	}
@@ -281,7 +284,7 @@ static int
 ks_has(const struct keyset *ks, const char *key, size_t len)
 {
 	return ks->n > 0 &&
-	    ks_find(ks, key, len, key_hash(key, len))->used;
+	    ks_find(ks, key, len, key_hash(key, len))->gen == ks->gen;
 }
 
 /* Add key; 1 when it is new, 0 when it was there already. */
@@ -292,6 +295,8 @@ ks_add(struct keyset *ks, const char *key, size_t len)
 	struct kslot *sl, *old;
 	size_t i, oldcap;
 
+	if (ks->gen == 0)
+		ks->gen = 1;
 	if (2 * (ks->n + 1) > ks->cap) {
 		old = ks->slot;
 		oldcap = ks->cap;
@@ -299,12 +304,12 @@ ks_add(struct keyset *ks, const char *key, size_t len)
 		if ((ks->slot = calloc(ks->cap, sizeof(*ks->slot))) == NULL)
 			va_die(71, "out_of_memory", "out of memory");
 		for (i = 0; i < oldcap; i++)
-			if (old[i].used)
+			if (old[i].gen == ks->gen)
 				*ks_find(ks, ks->bytes + old[i].off,
 				    old[i].len, old[i].hash) = old[i];
 		free(old);
 	}
-	if ((sl = ks_find(ks, key, len, h))->used)
+	if ((sl = ks_find(ks, key, len, h))->gen == ks->gen)
 		return 0;
 	if (len > ks->capbytes - ks->nbytes) {
 		while (len > ks->capbytes - ks->nbytes)
@@ -317,7 +322,7 @@ ks_add(struct keyset *ks, const char *key, size_t len)
 	sl->off = ks->nbytes;
 	sl->len = len;
 	sl->hash = h;
-	sl->used = 1;
+	sl->gen = ks->gen;
 	ks->nbytes += len;
 	ks->n++;
 	return 1;
