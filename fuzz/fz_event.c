@@ -114,9 +114,12 @@ check_members(const struct va_event *ev, json_t *j)
 		if (json_is_string(v)) {
 			s = va_event_str(ev, key);
 			FZ_CHECK(s != NULL);
+			/* Whole, or up to a "\u0000" (a C string ends there). */
 			FZ_CHECK(strlen(s) <= json_string_length(v));
 			FZ_CHECK(memcmp(s, json_string_value(v),
 			    strlen(s)) == 0);
+			FZ_CHECK(strlen(s) == json_string_length(v) ||
+			    json_string_value(v)[strlen(s)] == '\0');
 			free(s);
 		} else if (json_is_integer(v)) {
 			FZ_CHECK(va_event_int(ev, key, &i) == 0);
