@@ -198,6 +198,69 @@ va_event_bool(const struct va_event *ev, const char *key, int def)
 	return def;
 }
 
+static int
+hexval(const char *p)
+{
+	int i, v = 0;
+
+	for (i = 0; i < 4; i++) {
+		v <<= 4;
+		if (p[i] >= '0' && p[i] <= '9')
+			v |= p[i] - '0';
+		else if ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f')
+			v |= (p[i] | 0x20) - 'a' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/*
+ * Decode len bytes of JSON the reader accepted with jansson. Jansson
+ * refuses a lone surrogate escape, which the reader takes as U+FFFD
+ * (va-events(5)); so that both see the same value, a text jansson refuses
+ * is decoded again with each lone surrogate spelled \ufffd, an escape of
+ * the same length.
+ */
+static json_t *
+decode(const char *s, size_t len, size_t flags)
+{
+	json_t *v;
+	char *t;
+	size_t i;
+	int cp, lo, mended = 0;
+
+	if ((v = json_loadb(s, len, flags, NULL)) != NULL)
+		return v;
+	if ((t = malloc(len)) == NULL)
+		return NULL;
+	memcpy(t, s, len);
+	/* Outside strings a valid text has no backslash. */
+	for (i = 0; i + 1 < len; i++) {
+		if (t[i] != '\\')
+			continue;
+		if (t[i + 1] != 'u' || len - i < 6 ||
+		    (cp = hexval(t + i + 2)) < 0) {
+			i++;		/* \" \\ \n ...: skip the pair */
+			continue;
+		}
+		if (cp >= 0xd800 && cp <= 0xdbff && len - i >= 12 &&
+		    t[i + 6] == '\\' && t[i + 7] == 'u' &&
+		    (lo = hexval(t + i + 8)) >= 0xdc00 && lo <= 0xdfff) {
+			i += 11;	/* a pair */
+			continue;
+		}
+		if (cp >= 0xd800 && cp <= 0xdfff) {
+			memcpy(t + i + 2, "fffd", 4);
+			mended = 1;
+		}
+		i += 5;
+	}
+	v = mended ? json_loadb(t, len, flags, NULL) : NULL;
+	free(t);
+	return v;
+}
+
 json_t *
 va_event_json(const struct va_event *ev, const char *key)
 {
@@ -205,14 +268,13 @@ va_event_json(const struct va_event *ev, const char *key)
 
 	if ((m = va_jscan_get(&ev->js, key)) == NULL)
 		return NULL;
-	return json_loadb(m->val, m->vlen, JSON_DECODE_ANY | JSON_ALLOW_NUL,
-	    NULL);
+	return decode(m->val, m->vlen, JSON_DECODE_ANY | JSON_ALLOW_NUL);
 }
 
 json_t *
 va_event_object(const struct va_event *ev)
 {
-	return json_loadb(ev->line, ev->len, JSON_ALLOW_NUL, NULL);
+	return decode(ev->line, ev->len, JSON_ALLOW_NUL);
 }
 
 /* Writing. */

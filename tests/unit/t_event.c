@@ -788,6 +788,47 @@ test_error(void)
 	va_jscan_free(&src.js);
 }
 
+/*
+ * The reader takes a lone surrogate escape as U+FFFD; the json_t views must
+ * agree with it rather than come back NULL, as if the member were absent.
+ */
+static void
+test_surrogates(void)
+{
+	struct va_event ev;
+	json_t *j;
+	char *str;
+
+	memset(&ev, 0, sizeof(ev));
+	is_int(parse(&ev, "{\"type\":\"t\",\"p\":{\"a\":\"x\\ud800y\","
+	    "\"b\":\"\\udc00\",\"c\":\"\\ud83d\\ude00\",\"d\":\"\\\\ud800\","
+	    "\"e\":\"\\ud800\\ud800\\udc00\"},\"s\":\"\\uDBFF\"}"), 0,
+	    "lone surrogates parse");
+	str = va_event_str(&ev, "s");
+	is_str(str, "\xef\xbf\xbd", "str: lone high surrogate is U+FFFD");
+	free(str);
+	j = va_event_json(&ev, "p");
+	ok(j != NULL && json_is_object(j), "json of an object holding them");
+	is_str(json_string_value(json_object_get(j, "a")), "x\xef\xbf\xbdy",
+	    "json: lone high surrogate is U+FFFD");
+	is_str(json_string_value(json_object_get(j, "b")), "\xef\xbf\xbd",
+	    "json: lone low surrogate is U+FFFD");
+	is_str(json_string_value(json_object_get(j, "c")),
+	    "\xf0\x9f\x98\x80", "json: a pair is kept");
+	is_str(json_string_value(json_object_get(j, "d")), "\\ud800",
+	    "json: an escaped backslash is not an escape");
+	is_str(json_string_value(json_object_get(j, "e")),
+	    "\xef\xbf\xbd\xf0\x90\x80\x80", "json: a high before a pair");
+	json_decref(j);
+	j = va_event_json(&ev, "s");
+	is_str(json_string_value(j), "\xef\xbf\xbd", "json of the string");
+	json_decref(j);
+	j = va_event_object(&ev);
+	ok(j != NULL && json_object_size(j) == 3, "whole event decoded");
+	json_decref(j);
+	va_jscan_free(&ev.js);
+}
+
 int
 main(void)
 {
@@ -814,6 +855,7 @@ main(void)
 	test_json_string();
 	test_values();
 	test_error();
+	test_surrogates();
 
 	va_out_set_fd(STDOUT_FILENO);
 	close(cap_fd);
