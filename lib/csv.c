@@ -32,28 +32,31 @@ va_csv_next(struct va_csv *c)
 {
 	char *p, *w, *start;
 	int quoted, endrec;
+	long qline;
 
 	c->nf = 0;
 	/* Skip blank lines. */
 	while (c->pos < c->len && (c->buf[c->pos] == '\n' ||
 	    (c->buf[c->pos] == '\r' && c->buf[c->pos + 1] == '\n'))) {
 		if (c->buf[c->pos] == '\n')
-			c->line++;
+			c->lnext++;
 		c->pos++;
 	}
 	if (c->pos >= c->len)
 		return 0;
+	c->line = c->lnext;
 	p = c->buf + c->pos;
 	for (endrec = 0; !endrec;) {
 		start = w = p;
 		quoted = *p == '"';
 		if (quoted) {
+			qline = c->lnext;
 			p++;
 			for (;;) {
 				if (*p == '\0' && p >= c->buf + c->len) {
 					va_log(VA_WARN, "csv_quote",
 					    "line %ld: unterminated quote",
-					    c->line);
+					    qline);
 					c->pos = c->len;
 					return -1;
 				}
@@ -67,7 +70,7 @@ va_csv_next(struct va_csv *c)
 					break;
 				}
 				if (*p == '\n')
-					c->line++;
+					c->lnext++;
 				*w++ = *p++;
 			}
 			/* Text after the closing quote is kept as it is. */
@@ -88,7 +91,7 @@ va_csv_next(struct va_csv *c)
 				p++;
 			if (*p == '\n') {
 				p++;
-				c->line++;
+				c->lnext++;
 			}
 		}
 		*w = '\0';
@@ -114,7 +117,7 @@ read_header(struct va_csv *c, int sep)
 		sep = memchr(c->buf + c->pos, '\t', n) != NULL ? '\t' : ',';
 	}
 	c->sep = sep;
-	c->line = 1;
+	c->lnext = 1;
 	if (va_csv_next(c) != 1) {
 		va_log(VA_ERROR, "csv_empty", "no header row");
 		return -1;

@@ -28,6 +28,7 @@ struct va_csv {
 	char	**head;		/* header fields (copies) */
 	size_t	nhead;
 	long	line;		/* line number where the current record began */
+	long	lnext;		/* line number at pos */
 };
 
 /*
