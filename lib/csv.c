@@ -30,7 +30,7 @@ push_field(struct va_csv *c, char *f)
 int
 va_csv_next(struct va_csv *c)
 {
-	char *p, *w, *start;
+	char *p, *w, *start, *end;
 	int quoted, endrec;
 	long qline;
 
@@ -46,6 +46,7 @@ va_csv_next(struct va_csv *c)
 		return 0;
 	c->line = c->lnext;
 	p = c->buf + c->pos;
+	end = c->buf + c->len;
 	for (endrec = 0; !endrec;) {
 		start = w = p;
 		quoted = *p == '"';
@@ -53,7 +54,7 @@ va_csv_next(struct va_csv *c)
 			qline = c->lnext;
 			p++;
 			for (;;) {
-				if (*p == '\0' && p >= c->buf + c->len) {
+				if (p >= end) {
 					va_log(VA_WARN, "csv_quote",
 					    "line %ld: unterminated quote",
 					    qline);
@@ -74,11 +75,12 @@ va_csv_next(struct va_csv *c)
 				*w++ = *p++;
 			}
 			/* Text after the closing quote is kept as it is. */
-			while (*p != '\0' && *p != c->sep && *p != '\n' &&
+			while (p < end && *p != c->sep && *p != '\n' &&
 			    !(*p == '\r' && p[1] == '\n'))
 				*w++ = *p++;
 		} else {
-			while (*p != '\0' && *p != c->sep && *p != '\n' &&
+			/* A NUL byte is data: only the end ends the record. */
+			while (p < end && *p != c->sep && *p != '\n' &&
 			    !(*p == '\r' && p[1] == '\n'))
 				p++;
 			w = p;

@@ -16,7 +16,9 @@ main(void)
 	    "\r\n"
 	    "last,d";
 	static const char tsv[] = "utterance\tintent\nhello there\tgreeting\n";
+	static const char nul[] = "a,b\nx\0y,z\nlast,1\n";
 	struct va_csv c;
+	int n;
 
 	ok(va_csv_open_mem(&c, csv, sizeof(csv) - 1, 0) == 0, "open csv");
 	is_int(c.sep, ',', "comma guessed");
@@ -52,5 +54,18 @@ main(void)
 	is_int(va_csv_next(&c), -1, "unterminated quote");
 	va_csv_close(&c);
 	ok(va_csv_open_mem(&c, "", 0, 0) == -1, "empty file has no header");
+
+	/* A NUL byte ends a field's string, not the record or the file. */
+	ok(va_csv_open_mem(&c, nul, sizeof(nul) - 1, 0) == 0, "open nul");
+	is_int(va_csv_next(&c), 1, "row with a NUL");
+	is_int((long long)c.nf, 2, "the NUL ends no field");
+	is_str(c.f[0], "x", "field up to the NUL");
+	is_str(c.f[1], "z", "field after the NUL");
+	is_int(va_csv_next(&c), 1, "row after the NUL");
+	is_str(c.f[0], "last", "the reader got past the NUL");
+	for (n = 0; n < 10 && va_csv_next(&c) == 1; n++)
+		;
+	is_int(n, 0, "then the end");
+	va_csv_close(&c);
 	return tap_done();
 }
