@@ -27,6 +27,18 @@ push_field(struct va_csv *c, char *f)
 	return 0;
 }
 
+/* Blank lines, LF or CRLF alone, hold no record. */
+static void
+skip_blank(struct va_csv *c)
+{
+	while (c->pos < c->len && (c->buf[c->pos] == '\n' ||
+	    (c->buf[c->pos] == '\r' && c->buf[c->pos + 1] == '\n'))) {
+		if (c->buf[c->pos] == '\n')
+			c->lnext++;
+		c->pos++;
+	}
+}
+
 int
 va_csv_next(struct va_csv *c)
 {
@@ -35,13 +47,7 @@ va_csv_next(struct va_csv *c)
 	long qline;
 
 	c->nf = 0;
-	/* Skip blank lines. */
-	while (c->pos < c->len && (c->buf[c->pos] == '\n' ||
-	    (c->buf[c->pos] == '\r' && c->buf[c->pos + 1] == '\n'))) {
-		if (c->buf[c->pos] == '\n')
-			c->lnext++;
-		c->pos++;
-	}
+	skip_blank(c);
 	if (c->pos >= c->len)
 		return 0;
 	c->line = c->lnext;
@@ -109,17 +115,23 @@ va_csv_next(struct va_csv *c)
 static int
 read_header(struct va_csv *c, int sep)
 {
-	size_t i, n;
+	size_t i;
+	char *nl;
 
 	/* Skip a UTF-8 byte order mark. */
 	if (c->len >= 3 && memcmp(c->buf, "\xef\xbb\xbf", 3) == 0)
 		c->pos = 3;
+	c->lnext = 1;
 	if (sep == 0) {
-		n = strcspn(c->buf + c->pos, "\n");
-		sep = memchr(c->buf + c->pos, '\t', n) != NULL ? '\t' : ',';
+		/* The header line is the first that is not blank, all of it. */
+		skip_blank(c);
+		if ((nl = memchr(c->buf + c->pos, '\n', c->len - c->pos)) ==
+		    NULL)
+			nl = c->buf + c->len;
+		sep = memchr(c->buf + c->pos, '\t',
+		    (size_t)(nl - (c->buf + c->pos))) != NULL ? '\t' : ',';
 	}
 	c->sep = sep;
-	c->lnext = 1;
 	if (va_csv_next(c) != 1) {
 		va_log(VA_ERROR, "csv_empty", "no header row");
 		return -1;

@@ -6,9 +6,10 @@
  * separators and line breaks inside quotes), lines end in LF or CRLF, a
  * UTF-8 byte order mark at the start is skipped, and blank lines are
  * skipped. The separator is ',' or '\t'; with sep 0 it is guessed from the
- * header line (a tab there means TSV). The first record is the header;
- * va_csv_col() finds a column by name. A NUL byte is data like any other,
- * but a field is a C string, so it reads only up to its first NUL.
+ * header line, the first that is not blank (a tab there means TSV). The
+ * first record is the header; va_csv_col() finds a column by name. A NUL
+ * byte is data like any other, but a field is a C string, so it reads
+ * only up to its first NUL.
  *
  * Ownership: fields point into the reader's buffer and stay valid until
  * the next va_csv_next() or va_csv_close().

@@ -16,6 +16,7 @@ main(void)
 	    "\r\n"
 	    "last,d";
 	static const char tsv[] = "utterance\tintent\nhello there\tgreeting\n";
+	static const char tsv2[] = "\n\r\n\nutterance\tintent\nhi\tgreeting\n";
 	static const char nul[] = "a,b\nx\0y,z\nlast,1\n";
 	struct va_csv c;
 	int n;
@@ -48,6 +49,13 @@ main(void)
 	is_int(va_csv_next(&c), 1, "tsv row");
 	is_str(c.f[0], "hello there", "tsv text");
 	is_str(c.f[1], "greeting", "tsv label");
+	va_csv_close(&c);
+
+	/* The separator is guessed from the header, past blank lines. */
+	ok(va_csv_open_mem(&c, tsv2, sizeof(tsv2) - 1, 0) == 0, "open tsv2");
+	is_int(c.sep, '\t', "tab guessed after blank lines");
+	is_int(va_csv_col(&c, "intent"), 1, "tsv2 second column");
+	is_int(c.line, 4, "tsv2 header on line 4");
 	va_csv_close(&c);
 
 	ok(va_csv_open_mem(&c, "a,b\n\"open,1\n", 11, 0) == 0, "open bad");
