@@ -62,8 +62,8 @@ va_csv_next(struct va_csv *c)
 			for (;;) {
 				if (p >= end) {
 					va_log(VA_WARN, "csv_quote",
-					    "line %ld: unterminated quote",
-					    qline);
+					    "%s: line %ld: unterminated quote",
+					    c->name, qline);
 					c->pos = c->len;
 					return -1;
 				}
@@ -132,28 +132,44 @@ read_header(struct va_csv *c, int sep)
 		    (size_t)(nl - (c->buf + c->pos))) != NULL ? '\t' : ',';
 	}
 	c->sep = sep;
-	if (va_csv_next(c) != 1) {
-		va_log(VA_ERROR, "csv_empty", "no header row");
+	switch (va_csv_next(c)) {
+	case 1:
+		break;
+	case 0:
+		va_log(VA_ERROR, "csv_empty", "%s: no header row", c->name);
+		return -1;
+	default:		/* logged */
 		return -1;
 	}
+	/* Counted before they are filled: va_csv_close() frees what was. */
 	if ((c->head = calloc(c->nf, sizeof(*c->head))) == NULL)
-		return -1;
+		goto nomem;
+	c->nhead = c->nf;
 	for (i = 0; i < c->nf; i++)
 		if ((c->head[i] = strdup(c->f[i])) == NULL)
-			return -1;
-	c->nhead = c->nf;
+			goto nomem;
 	return 0;
+nomem:
+	va_log(VA_ERROR, "out_of_memory", "out of memory");
+	return -1;
 }
 
-int
-va_csv_open_mem(struct va_csv *c, const char *data, size_t len, int sep)
+/*
+ * Read the header of buf (len bytes, owned, with room for two more) as
+ * the file name.
+ */
+static int
+open_buf(struct va_csv *c, char *buf, size_t len, int sep, const char *name)
 {
 	memset(c, 0, sizeof(*c));
-	if ((c->buf = malloc(len + 2)) == NULL)
-		return -1;
-	memcpy(c->buf, data, len);
-	c->buf[len] = c->buf[len + 1] = '\0';
+	buf[len] = buf[len + 1] = '\0';
+	c->buf = buf;
 	c->len = len;
+	if ((c->name = strdup(name)) == NULL) {
+		va_log(VA_ERROR, "out_of_memory", "out of memory");
+		va_csv_close(c);
+		return -1;
+	}
 	if (read_header(c, sep) == -1) {
 		va_csv_close(c);
 		return -1;
@@ -162,12 +178,26 @@ va_csv_open_mem(struct va_csv *c, const char *data, size_t len, int sep)
 }
 
 int
+va_csv_open_mem(struct va_csv *c, const char *data, size_t len, int sep)
+{
+	char *buf;
+
+	memset(c, 0, sizeof(*c));
+	if ((buf = malloc(len + 2)) == NULL) {
+		va_log(VA_ERROR, "out_of_memory", "out of memory");
+		return -1;
+	}
+	if (len > 0)		/* data may be NULL then */
+		memcpy(buf, data, len);
+	return open_buf(c, buf, len, sep, "data");
+}
+
+int
 va_csv_open(struct va_csv *c, const char *path, int sep)
 {
 	FILE *fp;
 	char *buf = NULL, *nb;
 	size_t len = 0, cap = 0, n;
-	int rc;
 
 	memset(c, 0, sizeof(*c));
 	if (strcmp(path, "-") == 0)
@@ -177,6 +207,7 @@ va_csv_open(struct va_csv *c, const char *path, int sep)
 		return -1;
 	}
 	for (;;) {
+		/* Room for open_buf()'s two NULs is always left. */
 		if (cap - len < 65536) {
 			cap = cap ? cap * 2 : 1 << 20;
 			if ((nb = realloc(buf, cap)) == NULL) {
@@ -189,7 +220,7 @@ va_csv_open(struct va_csv *c, const char *path, int sep)
 			}
 			buf = nb;
 		}
-		if ((n = fread(buf + len, 1, cap - len, fp)) == 0)
+		if ((n = fread(buf + len, 1, cap - len - 2, fp)) == 0)
 			break;
 		len += n;
 	}
@@ -202,9 +233,8 @@ va_csv_open(struct va_csv *c, const char *path, int sep)
 	}
 	if (fp != stdin)
 		fclose(fp);
-	rc = va_csv_open_mem(c, buf ? buf : "", len, sep);
-	free(buf);
-	return rc;
+	return open_buf(c, buf, len, sep,
+	    fp == stdin ? "standard input" : path);
 }
 
 int
@@ -228,5 +258,6 @@ va_csv_close(struct va_csv *c)
 	free(c->head);
 	free(c->f);
 	free(c->buf);
+	free(c->name);
 	memset(c, 0, sizeof(*c));
 }

@@ -31,19 +31,22 @@ struct va_csv {
 	size_t	nhead;
 	long	line;		/* line number where the current record began */
 	long	lnext;		/* line number at pos */
+	char	*name;		/* the file, for messages */
 };
 
 /*
  * Open path (or "-" for standard input) and read its header. Returns 0, or
- * -1 after logging (diag "csv_open" or "csv_empty").
+ * -1 after logging (diag "csv_open", "csv_empty" or "csv_quote"). Messages
+ * about the file begin with its path ("standard input" for "-").
  */
 int	va_csv_open(struct va_csv *, const char *path, int sep);
-/* The same over a copy of len bytes of data. */
+/* The same over a copy of len bytes of data, named "data" in messages. */
 int	va_csv_open_mem(struct va_csv *, const char *data, size_t len,
 	    int sep);
 /*
  * Read the next record into c->f/c->nf: 1, 0 at the end, -1 for an
- * unterminated quote (logged, diag "csv_quote").
+ * unterminated quote (logged, diag "csv_quote", with the file and the line
+ * the quote opened on) or when out of memory (logged).
  */
 int	va_csv_next(struct va_csv *);
 /* Index of the header column named name (case-insensitive), or -1. */

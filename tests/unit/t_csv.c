@@ -62,6 +62,9 @@ main(void)
 	is_int(va_csv_next(&c), -1, "unterminated quote");
 	va_csv_close(&c);
 	ok(va_csv_open_mem(&c, "", 0, 0) == -1, "empty file has no header");
+	ok(va_csv_open_mem(&c, NULL, 0, 0) == -1, "no data at all");
+	ok(va_csv_open_mem(&c, "\"a,b\n1,2\n", 10, 0) == -1,
+	    "a header with an open quote is refused");
 
 	/* A NUL byte ends a field's string, not the record or the file. */
 	ok(va_csv_open_mem(&c, nul, sizeof(nul) - 1, 0) == 0, "open nul");
