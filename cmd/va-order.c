@@ -23,6 +23,7 @@
  * input order across calls, never within one.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -657,11 +658,23 @@ import_json(struct va_store *db, const char *store, const char *file,
 	json_error_t err;
 	const json_t *arr, *o;
 	json_t *j;
+	FILE *fp;
 	size_t i;
 	int rc;
 
-	if ((j = json_load_file(file, 0, &err)) == NULL) {
-		va_log(VA_ERROR, "import_parse", "%s:%d: %s", file, err.line,
+	if (strcmp(file, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(file, "rb")) == NULL) {
+		va_log(VA_ERROR, "import_open", "%s: %s", file,
+		    strerror(errno));
+		return 66;
+	}
+	j = json_loadf(fp, 0, &err);
+	if (fp != stdin)
+		fclose(fp);
+	if (j == NULL) {
+		va_log(VA_ERROR, "import_parse", "%s:%d: %s",
+		    strcmp(file, "-") == 0 ? "standard input" : file, err.line,
 		    err.text);
 		return 65;
 	}

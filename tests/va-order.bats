@@ -89,6 +89,25 @@ order_case() {
 @test "va-order: bad stores file" { order_case bad-stores; }
 @test "va-order: print-config" { order_case print-config; }
 
+@test "va-order: import names the file it cannot read, and reads standard input" {
+	db=$BATS_TEST_TMPDIR/imp.db
+	run va va-order --db "$db" import "$BATS_TEST_TMPDIR/missing.json"
+	[ "$status" -eq 66 ]
+	[[ "$output" == *'"diag":"import_open"'*"missing.json: No such file"* ]]
+	printf 'number,status\n1001,shipped\n"1002,lost\n' >"$BATS_TEST_TMPDIR/open.csv"
+	run va va-order --db "$db" import "$BATS_TEST_TMPDIR/open.csv"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *'"diag":"csv_quote"'*"open.csv: line 3: unterminated quote"* ]]
+	run va va-order --db "$db" import - <<<'{"orders":[{"number":"1003","status":"shipped"}]}'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1 orders into store local"* ]]
+	run va va-order --db "$db" import - <<<'{"orders":['
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"standard input:2:"* ]]
+	run sqlite3 "$db" "SELECT count(*) FROM shop_orders"
+	[ "$output" = 2 ]
+}
+
 @test "va-order: results are recorded in the store" {
 	db=$BATS_TEST_TMPDIR/rec.db
 	va va-order --db "$db" import "$TESTDATA/va-order/local-lookup/orders.csv" 2>/dev/null || true
