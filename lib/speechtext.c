@@ -726,7 +726,11 @@ normalize_into(struct va_strbuf *b, const char *s)
 	while (s[i] != '\0') {
 		unsigned char c = (unsigned char)s[i];
 
-		if (isspace(c)) {
+		/*
+		 * A control character is a space: kept, \001 or \002 would
+		 * be read by the planner as its own pause or glue.
+		 */
+		if (isspace(c) || iscntrl(c)) {
 			if (b->len > 0 && b->s[b->len - 1] != ' ')
 				va_strbuf_addn(b, " ", 1);
 			i++;

@@ -172,6 +172,10 @@ main(void)
 	    "Unclosed four two");
 	plan("Odd <say-as interpret-as=\"nope\">7 dwarfs</say-as>.", 0,
 	    "Odd seven dwarfs.");
+	/* Control characters are spaces, never the planner's own marks. */
+	plan("Say \001hello there.", 0, "Say hello there.");
+	plan("one\002two\002\002three", 0, "one two three");
+	norm("tab\001bed\177", "tab bed");
 	plan("   ", 0, "");
 	plan("<break time=\"200ms\"/>", 0, "<200ms>");
 
