@@ -866,14 +866,38 @@ va_speechtext_normalize(const char *text)
 	return s;
 }
 
+/* The interpret-as values known, with their aliases. */
+static const char *const say_as_kinds[] = { "digits", "characters",
+	"spell-out", "verbatim", "telephone", "phone", "cardinal", "number",
+	"ordinal", "date", "time", "currency", "money", NULL };
+
+/* Take back what was written since start. */
+static void
+unsay(struct va_strbuf *b, size_t start)
+{
+	if (!b->oom && b->s != NULL) {
+		b->len = start;
+		b->s[start] = '\0';
+	}
+}
+
+/*
+ * Say s as how asks, or return -1 with nothing written when how is
+ * unknown or s does not fit it: all of s, so that the caller, saying it
+ * as plain text instead, loses nothing ("12 apples" is no cardinal).
+ */
 static int
 say_as_into(struct va_strbuf *b, const char *how, const char *s)
 {
 	const struct currency *c = NULL;
 	uint64_t v, major, minor;
-	size_t n, i, sym;
-	int pm = 0;
+	size_t n, i, sym, start = b->len;
 
+	for (i = 0; say_as_kinds[i] != NULL; i++)
+		if (strcmp(how, say_as_kinds[i]) == 0)
+			break;
+	if (say_as_kinds[i] == NULL)
+		return -1;
 	while (isspace((unsigned char)*s))
 		s++;
 	n = strlen(s);
@@ -900,8 +924,9 @@ say_as_into(struct va_strbuf *b, const char *how, const char *s)
 			return -1;
 		m = match_phone(b, t);
 		free(t);
-		if (m > 0)
+		if (m == n)
 			return 0;
+		unsay(b, start);
 		if (s[0] == '+')
 			sb_word(b, "plus");
 		spell(b, s, n, 0);
@@ -909,7 +934,9 @@ say_as_into(struct va_strbuf *b, const char *how, const char *s)
 	}
 	if (strcmp(how, "cardinal") == 0 || strcmp(how, "number") == 0 ||
 	    strcmp(how, "ordinal") == 0) {
-		if ((i = amount(s, 0, &major, &minor)) == 0)
+		/* A whole number: "3.5" is no cardinal, said as text. */
+		if (amount(s, 0, &major, &minor) != n ||
+		    memchr(s, '.', n) != NULL)
 			return -1;
 		say_int(b, major);
 		if (how[0] == 'o')
@@ -917,8 +944,9 @@ say_as_into(struct va_strbuf *b, const char *how, const char *s)
 		return 0;
 	}
 	if (strcmp(how, "date") == 0) {
-		if (match_date(b, s) > 0)
+		if (match_date(b, s) == n)
 			return 0;
+		unsay(b, start);
 		/* YYYYMMDD */
 		if (n == 8 && digits(s, 9, &v) == 8 && v / 100 % 100 >= 1 &&
 		    v / 100 % 100 <= 12 && v % 100 >= 1 && v % 100 <= 31) {
@@ -929,10 +957,11 @@ say_as_into(struct va_strbuf *b, const char *how, const char *s)
 		return -1;
 	}
 	if (strcmp(how, "time") == 0) {
-		if (match_time(b, s) > 0)
+		if (match_time(b, s) == n)
 			return 0;
-		if (digits(s, 3, &v) > 0 && v <= 23 && ampm(s +
-		    (v >= 10 ? 2 : 1), &pm) == 0) {
+		unsay(b, start);
+		/* An hour alone. */
+		if (n <= 2 && digits(s, 3, &v) == n && v <= 23) {
 			say_time(b, (unsigned)v, 0, 0, 0);
 			return 0;
 		}
@@ -968,7 +997,10 @@ say_as_into(struct va_strbuf *b, const char *how, const char *s)
 				return -1;
 			i = match_money(b, t);
 			free(t);
-			return i > 0 ? 0 : -1;
+			if (i == n)
+				return 0;
+			unsay(b, start);
+			return -1;
 		}
 		if (amount(s, c->exp, &major, &minor) == n) {
 			say_money(b, c, major, minor);

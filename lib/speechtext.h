@@ -60,8 +60,9 @@ char	*va_speechtext_normalize(const char *text);
 /*
  * Say content as interpret-as asks ("digits", "characters", "currency",
  * "date", "telephone", "cardinal", "ordinal", "time"); new string, or
- * NULL when interpret-as is unknown or the content does not fit it (the
- * caller then normalises it as plain text).
+ * NULL when interpret-as is unknown or the content, all of it, does not
+ * fit it ("12 apples" is no cardinal, "3.5" neither; the caller then
+ * normalises it as plain text, so no word of it is lost).
  */
 char	*va_speechtext_say_as(const char *interpret, const char *content);
 

@@ -151,6 +151,21 @@ main(void)
 	sayas("time", "7:45 pm", "seven forty five PM");
 	ok(va_speechtext_say_as("bogus", "12") == NULL, "unknown say-as");
 	ok(va_speechtext_say_as("date", "soon") == NULL, "date that is none");
+	ok(va_speechtext_say_as("bogus", "") == NULL, "unknown, empty");
+	/* Content that does not fit, all of it, is left to the caller. */
+	sayas("cardinal", "12 apples", NULL);
+	sayas("cardinal", "3.5", NULL);
+	sayas("ordinal", "1.", NULL);
+	sayas("date", "2024-07-04 extra", NULL);
+	sayas("date", "2024-07-04-05", NULL);
+	sayas("time", "7 dwarfs", NULL);
+	sayas("time", "7:5", NULL);
+	sayas("time", "19", "seven PM");
+	sayas("currency", "$3.10 each", NULL);
+	sayas("telephone", "555-123-4567 ext 12",
+	    "five five five one two three four five six seven E X T one two");
+	plan("Odd <say-as interpret-as=\"cardinal\">7 dwarfs</say-as>.", 0,
+	    "Odd seven dwarfs.");
 
 	/* SSML in plans. */
 	plan("Hello. How are you?", 0, "Hello. | How are you?");
