@@ -340,8 +340,12 @@ amount(const char *s, int exp, uint64_t *major, uint64_t *minor)
 	if ((n = digits(s, 15, &v)) == 0)
 		return 0;
 	i = n;
-	/* Thousands separators only after a group of 1 to 3 digits. */
-	while (n <= 3 && s[i] == ',' && digits(s + i + 1, 4, &g) == 3) {
+	/*
+	 * Thousands separators only after a group of 1 to 3 digits, and
+	 * only while the amount stays below 10^18, far from wrapping.
+	 */
+	while (n <= 3 && v < 1000000000000000ULL && s[i] == ',' &&
+	    digits(s + i + 1, 4, &g) == 3) {
 		v = v * 1000 + g;
 		i += 4;
 	}

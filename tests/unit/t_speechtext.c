@@ -161,6 +161,9 @@ main(void)
 	sayas("time", "7 dwarfs", NULL);
 	sayas("time", "7:5", NULL);
 	sayas("time", "19", "seven PM");
+	sayas("cardinal", "100,000,000,000,000,000",
+	    "one hundred thousand trillion");
+	sayas("cardinal", "18,446,744,073,709,551,617", NULL);
 	sayas("currency", "$3.10 each", NULL);
 	sayas("telephone", "555-123-4567 ext 12",
 	    "five five five one two three four five six seven E X T one two");
