@@ -1176,21 +1176,26 @@ ssml_into(struct va_strbuf *b, const char *s)
 				close = p + strlen(p);
 			content = decode_entities(p, (size_t)(close - p));
 			start = b->len;
-			if (content == NULL || (how != NULL &&
-			    say_as_into(b, how, content) == 0)) {
-				if (content == NULL)
-					b->oom = 1;
+			if (content == NULL)
+				b->oom = 1;
+			/*
+			 * Markup in the content, or content that does not
+			 * fit: it is read on as text, its tags dropped like
+			 * any others, "</say-as>" too.
+			 */
+			else if (how != NULL && memchr(p, '<', (size_t)(close -
+			    p)) == NULL && say_as_into(b, how, content) == 0) {
 				/* Digits and codes may split; the rest not. */
-				else if (strcmp(how, "digits") != 0 &&
+				if (strcmp(how, "digits") != 0 &&
 				    strcmp(how, "characters") != 0)
 					glue_from(b, start);
-			} else
-				normalize_into(b, content);
+				p = close + (*close != '\0' ?
+				    strlen("</say-as>") : 0);
+			}
 			free(how);
 			free(content);
 			if (b->len > 0 && b->s[b->len - 1] != ' ')
 				va_strbuf_addn(b, " ", 1);
-			p = *close != '\0' ? close + strlen("</say-as>") : close;
 		} else if (b->len > 0 && b->s[b->len - 1] != ' ')
 			va_strbuf_addn(b, " ", 1);
 	}

@@ -27,7 +27,8 @@
  *
  * Ownership: strings returned are new (free()); a plan is freed with
  * va_speechtext_free(). Nothing here logs; malformed markup is read
- * leniently (an unknown tag is dropped, an unclosed say-as runs to the end).
+ * leniently (an unknown tag is dropped, an unclosed say-as runs to the end,
+ * a say-as holding markup is read as plain text with its tags dropped).
  */
 #ifndef VA_SPEECHTEXT_H
 #define VA_SPEECHTEXT_H

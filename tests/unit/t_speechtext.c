@@ -194,6 +194,13 @@ main(void)
 	plan("Say \001hello there.", 0, "Say hello there.");
 	plan("one\002two\002\002three", 0, "one two three");
 	norm("tab\001bed\177", "tab bed");
+	/* Markup inside a say-as is dropped, not read out. */
+	plan("Hi <say-as interpret-as=\"nope\"><break time=\"100ms\"/>x"
+	    "</say-as>.", 0, "Hi <100ms> x.");
+	plan("Hi <say-as>a <say-as interpret-as=\"digits\">12", 0,
+	    "Hi a one two");
+	plan("Code <say-as interpret-as=\"characters\">a<b/>c</say-as>.", 0,
+	    "Code a c.");
 	plan("   ", 0, "");
 	plan("<break time=\"200ms\"/>", 0, "<200ms>");
 
