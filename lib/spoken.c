@@ -149,6 +149,19 @@ is_numberish(const struct word *w)
 }
 
 /*
+ * "oh" at w[i] is a zero: more of them, then a number word ("oh oh
+ * seven"). The parser starts a run and run() goes on by this one rule,
+ * so a run started never ends before its first word.
+ */
+static int
+oh_zero(const struct word *w, int i, int n)
+{
+	while (i < n && w[i].k == K_OH)
+		i++;
+	return i < n && is_numberish(&w[i]);
+}
+
+/*
  * A cardinal from words[i] on ("one hundred and five", "two thousand
  * twenty"): returns the words used, 0 when words[i] starts none.
  */
@@ -252,7 +265,7 @@ run(const struct word *w, int i, int n, struct va_tok *t, char *buf)
 			j += used;
 			t->cardinal = chunks == 0;
 		} else if (w[j].k == K_DIGIT || (w[j].k == K_OH &&
-		    (len > 0 || (j + 1 < n && is_numberish(&w[j + 1]))))) {
+		    (len > 0 || oh_zero(w, j, n)))) {
 			snprintf(tmp, sizeof(tmp), "%d", w[j].v);
 			append(buf, &len, tmp);
 			j++;
@@ -334,8 +347,8 @@ va_spoken_parse(struct va_toks *tk, char *const *words, int n)
 		if (w[i].k == K_LIT || w[i].k == K_DIGIT || w[i].k == K_TEEN ||
 		    w[i].k == K_TENS || (w[i].k == K_HUNDRED && 0) ||
 		    (w[i].k == K_OH && i + 1 < n &&
-		    (w[i + 1].k == K_DIGIT || w[i + 1].k == K_OH ||
-		    w[i + 1].k == K_LIT)) ||
+		    (w[i + 1].k == K_DIGIT || w[i + 1].k == K_LIT ||
+		    (w[i + 1].k == K_OH && oh_zero(w, i, n)))) ||
 		    (w[i].k == K_MULT && i + 1 < n &&
 		    (w[i + 1].k == K_DIGIT || w[i + 1].k == K_OH))) {
 			i = run(w, i, n, &t, buf);
