@@ -190,6 +190,9 @@ cardinal(const struct word *w, int i, int n, long *out)
 			cur += w[j].v;
 			break;
 		case K_HUNDRED:
+			/* "nineteen hundred", never a hundred hundreds. */
+			if (cur >= 100)
+				goto done;
 			cur = (cur ? cur : 1) * 100;
 			mult = 1;
 			break;

@@ -126,6 +126,9 @@ main(void)
 	is_str(digits("twelve thirty four"), "1234", "pairs");
 	is_str(digits("one hundred and five"), "105", "cardinal");
 	is_str(digits("two thousand twenty"), "2020", "thousands");
+	is_str(digits("one hundred hundred hundred hundred hundred hundred "
+	    "hundred hundred hundred hundred hundred"),
+	    "100100100100100100100100100100100", "no hundred hundreds");
 	is_str(digits("4111-1111 1111"), "411111111111", "written groups");
 	is_str(digits("one z nine nine"), "1Z99", "letters between digits");
 
