@@ -19,7 +19,9 @@
  *   digits that redact.h calls a card number (13 to 19 digits passing
  *   Luhn, checked here by a Luhn of our own, or a longer run starting
  *   with one, or 12 to 19 near "card"; a valid tracking number only as
- *   redact.h allows), and no word is an SSN written 123-45-6789;
+ *   redact.h allows), whether the digits stand together or with a
+ *   letter or a point among them, and no word is an SSN written
+ *   123-45-6789;
  * - va_entities_find() gives at most max entities, in word order, never
  *   two on one word nor one on a redacted word, with a NUL-terminated
  *   value of its type's shape: an order number of 3 to 12 digits, maybe
@@ -352,9 +354,9 @@ check_second_pass(const char *text)
 	struct va_redaction r[MAXW];
 	struct va_toks tk;
 	const struct va_tok *t;
-	char *w[MAXW], c[256];
+	char *w[MAXW], c[256], all[256];
 	int n, nr, i, card_ctx, track_ctx;
-	size_t k, d;
+	size_t k, d, na;
 
 	n = split(text, w);
 	FZ_CHECK(va_spoken_parse(&tk, w, n) == 0);
@@ -369,15 +371,26 @@ check_second_pass(const char *text)
 		t = &tk.t[i];
 		if (!t->num)
 			continue;
-		for (k = 0; t->s[k] != '\0'; k += d) {
+		for (k = 0, na = 0; t->s[k] != '\0'; k += d) {
 			if ((d = strspn(t->s + k, "0123456789")) == 0) {
 				d = 1;
 				continue;
 			}
+			memcpy(all + na, t->s + k, d);
+			na += d;
 			if (ref_card(t->s, t->s + k, d, card_ctx, track_ctx))
 				fprintf(stderr, "redacted: %s\ncard in %s\n",
 				    text, t->s);
 			FZ_CHECK(!ref_card(t->s, t->s + k, d, card_ctx,
+			    track_ctx));
+		}
+		/* All the digits, a letter or a point dropped. */
+		if (na > 0 && na < strlen(t->s)) {
+			all[na] = '\0';
+			if (ref_card(t->s, all, na, card_ctx, track_ctx))
+				fprintf(stderr, "redacted: %s\ncard in %s\n",
+				    text, t->s);
+			FZ_CHECK(!ref_card(t->s, all, na, card_ctx,
 			    track_ctx));
 		}
 	}

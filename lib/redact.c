@@ -94,6 +94,39 @@ is_card(const char *d, size_t n, int card_ctx, int track_ctx)
 	return 0;
 }
 
+/*
+ * A card number in a run that also holds letters or a decimal point:
+ * among its digits as they stand, or all its digits together, since a
+ * letter misheard inside a spoken number ("five five e five ...") must
+ * not let the digits through. A valid tracking number ("1Z...") holds
+ * letters on purpose.
+ */
+static int
+card_inside(const char *s, int card_ctx, int track_ctx)
+{
+	char d[128], all[128];
+	size_t n, k, na = 0;
+
+	if (is_tracking(s))
+		return 0;
+	for (k = 0; s[k] != '\0'; k += n) {
+		if ((n = strspn(s + k, "0123456789")) == 0) {
+			n = 1;
+			continue;
+		}
+		if (n >= sizeof(d) || na + n >= sizeof(all))
+			return 1;
+		memcpy(d, s + k, n);
+		d[n] = '\0';
+		if (is_card(d, n, card_ctx, track_ctx))
+			return 1;
+		memcpy(all + na, d, n);
+		na += n;
+	}
+	all[na] = '\0';
+	return na > 0 && is_card(all, na, card_ctx, track_ctx);
+}
+
 /* ddd-dd-dddd as written. */
 static int
 ssn_form(const char *w)
@@ -137,9 +170,10 @@ va_redact_find(const struct va_toks *tk, char *const *words, int nw,
 		kind = -1;
 		if (t->first == t->last && ssn_form(words[t->first]))
 			kind = VA_RED_SSN;
-		else if (!all_digits(t->s, &n))
-			continue;
-		else if (is_card(t->s, n, card_ctx, track_ctx))
+		else if (!all_digits(t->s, &n)) {
+			if (card_inside(t->s, card_ctx, track_ctx))
+				kind = VA_RED_CARD;
+		} else if (is_card(t->s, n, card_ctx, track_ctx))
 			kind = VA_RED_CARD;
 		else if (n == 9 && before(tk, i, ssn_ctx))
 			kind = VA_RED_SSN;

@@ -10,7 +10,11 @@
  *                  is no valid tracking number; with the word "card" in
  *                  the utterance any run of 12 to 19 digits; not a valid
  *                  tracking number when the caller speaks of tracking, a
- *                  package or a parcel and not of a card
+ *                  package or a parcel and not of a card; in a run
+ *                  that also holds letters or a decimal point ("5 5 e
+ *                  5 ...", "4111...1111.50") its stretches of digits
+ *                  and all its digits together count the same, unless
+ *                  the whole is a valid tracking number
  *   security_code  3 or 4 digits after "cvv", "cvc", "security code",
  *                  "verification code", or after "code" when a card was
  *                  mentioned

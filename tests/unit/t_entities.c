@@ -165,6 +165,17 @@ main(void)
 	is_str(redact("tracking 9400111206206406260787", &j), "",
 	    "valid tracking number is no card");
 	free(j);
+	is_str(redact("visa five five five five five five e five five five "
+	    "five five five five five five five", &j), "card_number",
+	    "a letter inside a card number");
+	is_str(j, "visa [card_number]", "a letter inside, text");
+	free(j);
+	is_str(redact("it is 4111111111111111.50", &j), "card_number",
+	    "a decimal point after a card number");
+	free(j);
+	is_str(redact("track 1Z5R89390357567127", &j), "",
+	    "a valid ups number is no card");
+	free(j);
 
 	is_str(entity("order one two three four"), "order_number=1234",
 	    "order number");
