@@ -81,9 +81,12 @@ free_words(char **w, int n)
 		free(w[n]);
 }
 
-/* The word as the parser reads it: outer punctuation, a '#$+' sign off. */
+/*
+ * The word as the parser reads it: outer punctuation off, and a '#$+'
+ * sign when sign is set.
+ */
 static void
-ref_clean(const char *w, char *out, size_t sz)
+ref_clean(const char *w, char *out, size_t sz, int sign)
 {
 	size_t n = strlen(w), i = 0, o = 0;
 
@@ -91,7 +94,7 @@ ref_clean(const char *w, char *out, size_t sz)
 		n--;
 	while (i < n && strchr("\"'([{", w[i]) != NULL)
 		i++;
-	if (i + 1 < n && strchr("#$+", w[i]) != NULL)
+	if (sign && i + 1 < n && strchr("#$+", w[i]) != NULL)
 		i++;
 	for (; i < n && o + 1 < sz; i++)
 		out[o++] = (char)tolower((unsigned char)w[i]);
@@ -146,12 +149,12 @@ ref_digits(char *const *w, int a, int b, char *out, size_t sz)
 	int i, v, times;
 
 	for (i = a; i <= b; i++) {
-		ref_clean(w[i], c, sizeof(c));
+		ref_clean(w[i], c, sizeof(c), 1);
 		times = 1;
 		if ((strcmp(c, "double") == 0 || strcmp(c, "triple") == 0) &&
 		    i < b) {
 			times = c[0] == 'd' ? 2 : 3;
-			ref_clean(w[++i], c, sizeof(c));
+			ref_clean(w[++i], c, sizeof(c), 1);
 		}
 		if ((v = unit(c)) >= 0) {
 			d[0] = (char)('0' + v);
@@ -206,7 +209,7 @@ check_tokens(const struct va_toks *tk, char *const *w, int n)
 	for (i = 0, k = 0; i < n; i++) {
 		while (tk->t[k].last < i)
 			k++;
-		ref_clean(w[i], c, sizeof(c));
+		ref_clean(w[i], c, sizeof(c), 1);
 		if ((unit(c) > 0 || strcmp(c, "zero") == 0 ||
 		    digit_string(c, want, sizeof(want))) && !tk->t[k].num)
 			fprintf(stderr, "word %s outside a number\n", w[i]);
@@ -395,7 +398,7 @@ check_second_pass(const char *text)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		ref_clean(w[i], c, sizeof(c));
+		ref_clean(w[i], c, sizeof(c), 0);
 		if (ssn_written(c))
 			fprintf(stderr, "redacted: %s\nssn %s\n", text, w[i]);
 		FZ_CHECK(!ssn_written(c));

@@ -127,18 +127,31 @@ card_inside(const char *s, int card_ctx, int track_ctx)
 	return na > 0 && is_card(all, na, card_ctx, track_ctx);
 }
 
-/* ddd-dd-dddd as written. */
+/* ddd-dd-dddd as written, within the punctuation spoken.c drops. */
 static int
 ssn_form(const char *w)
 {
 	static const char pat[] = "ddd-dd-dddd";
 	int i;
 
+	w += strspn(w, "\"'([{");
 	for (i = 0; pat[i] != '\0'; i++)
 		if (pat[i] == 'd' ? !isdigit((unsigned char)w[i]) :
 		    w[i] != '-')
 			return 0;
-	return w[i] == '\0';
+	return w[i + strspn(w + i, ".,?!;:\"')]}")] == '\0';
+}
+
+/* One of the words of a run is a written SSN ("one 123-45-6789"). */
+static int
+ssn_in(char *const *words, const struct va_tok *t)
+{
+	int i;
+
+	for (i = t->first; i <= t->last; i++)
+		if (ssn_form(words[i]))
+			return 1;
+	return 0;
 }
 
 int
@@ -168,7 +181,7 @@ va_redact_find(const struct va_toks *tk, char *const *words, int nw,
 		if (!t->num)
 			continue;
 		kind = -1;
-		if (t->first == t->last && ssn_form(words[t->first]))
+		if (ssn_in(words, t))
 			kind = VA_RED_SSN;
 		else if (!all_digits(t->s, &n)) {
 			if (card_inside(t->s, card_ctx, track_ctx))

@@ -156,6 +156,13 @@ main(void)
 	free(j);
 	is_str(redact("ssn 123-45-6789", &j), "ssn", "ssn written");
 	free(j);
+	is_str(redact("it's 123-45-6789.", &j), "ssn",
+	    "ssn written before a full stop");
+	is_str(j, "it's [ssn]", "ssn before a full stop, text");
+	free(j);
+	is_str(redact("one 123-45-6789", &j), "ssn",
+	    "ssn written in a longer run");
+	free(j);
 	is_str(redact("account number one two three four five six", &j),
 	    "bank_account", "bank account");
 	free(j);
