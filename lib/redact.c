@@ -168,6 +168,7 @@ va_redact_find(const struct va_toks *tk, char *const *words, int nw,
 		"phone", NULL };
 	const struct va_tok *t;
 	int i, nr = 0, card_ctx, track_ctx, card_seen = 0, kind, b, o;
+	int ssn_at = -1 - CONTEXT;
 	size_t n;
 
 	(void)nw;
@@ -188,7 +189,8 @@ va_redact_find(const struct va_toks *tk, char *const *words, int nw,
 				kind = VA_RED_CARD;
 		} else if (is_card(t->s, n, card_ctx, track_ctx))
 			kind = VA_RED_CARD;
-		else if (n == 9 && before(tk, i, ssn_ctx))
+		else if (n == 9 && (before(tk, i, ssn_ctx) ||
+		    i - ssn_at <= CONTEXT))
 			kind = VA_RED_SSN;
 		else if ((n == 3 || n == 4) && (before(tk, i, code_ctx) ||
 		    ((card_ctx || card_seen) && before(tk, i, code_card))))
@@ -202,6 +204,9 @@ va_redact_find(const struct va_toks *tk, char *const *words, int nw,
 			continue;
 		if (kind == VA_RED_CARD)
 			card_seen = 1;
+		/* As "ssn" would: the text redacted reads "[ssn]" there. */
+		if (kind == VA_RED_SSN)
+			ssn_at = i;
 		out[nr].first = t->first;
 		out[nr].last = t->last;
 		out[nr++].kind = (enum va_redact_kind)kind;

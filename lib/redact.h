@@ -18,7 +18,8 @@
  *   security_code  3 or 4 digits after "cvv", "cvc", "security code",
  *                  "verification code", or after "code" when a card was
  *                  mentioned
- *   ssn            9 digits after "social" or "ssn", or written 123-45-6789
+ *   ssn            9 digits after "social", "ssn" or an SSN, or written
+ *                  123-45-6789
  *   bank_account   6 to 17 digits after "account", "routing" or "iban"
  *                  when "order" is not nearer
  * It errs on the side of redacting.

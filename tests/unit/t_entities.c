@@ -163,6 +163,10 @@ main(void)
 	is_str(redact("one 123-45-6789", &j), "ssn",
 	    "ssn written in a longer run");
 	free(j);
+	is_str(redact("123-45-6789 and 123456789", &j), "ssn ssn",
+	    "nine digits after an ssn");
+	is_str(j, "[ssn] and [ssn]", "redacting again finds nothing more");
+	free(j);
 	is_str(redact("account number one two three four five six", &j),
 	    "bank_account", "bank account");
 	free(j);
