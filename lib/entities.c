@@ -51,6 +51,13 @@ word_is(const struct va_toks *tk, int i, const char *w)
 	    strcmp(tk->t[i].s, w) == 0;
 }
 
+/* Word w at token i, which no entity before has used (lo on are free). */
+static int
+free_word(const struct va_toks *tk, int i, int lo, const char *w)
+{
+	return i >= lo && word_is(tk, i, w);
+}
+
 static int
 near_before(const struct va_toks *tk, int i, const char *const *words,
     int span)
@@ -221,24 +228,27 @@ email_joiner(const char *s)
 	    strcmp(s, "period") == 0;
 }
 
-/* "john dot smith at example dot com" around the "at" at token i. */
+/*
+ * "john dot smith at example dot com" around the "at" at token i, the
+ * local part from token lo on; returns the last token used, 0 if none.
+ */
 static int
-email_at(const struct va_toks *tk, int i, struct va_entity *e, int *first,
-    int *last)
+email_at(const struct va_toks *tk, int i, int lo, struct va_entity *e,
+    int *first, int *last)
 {
 	char local[64], dom[64];
 	int a = i - 1, b = i + 1, dots = 0;
 
-	if (a < 0 || b >= tk->n)
+	if (a < lo || b >= tk->n)
 		return 0;
 	if (email_joiner(tk->t[a].s) || email_joiner(tk->t[b].s))
 		return 0;
 	/* "john dot smith", or letters spelled one by one, before "at". */
 	for (;;) {
-		if (a - 2 >= 0 && email_joiner(tk->t[a - 1].s) &&
+		if (a - 2 >= lo && email_joiner(tk->t[a - 1].s) &&
 		    !email_joiner(tk->t[a - 2].s))
 			a -= 2;
-		else if (a - 1 >= 0 && strlen(tk->t[a].s) == 1 &&
+		else if (a - 1 >= lo && strlen(tk->t[a].s) == 1 &&
 		    strlen(tk->t[a - 1].s) == 1)
 			a--;
 		else
@@ -257,7 +267,7 @@ email_at(const struct va_toks *tk, int i, struct va_entity *e, int *first,
 	snprintf(e->value, sizeof(e->value), "%s@%s", local, dom);
 	*first = tk->t[a].first;
 	*last = tk->t[b].last;
-	return 1;
+	return b;
 }
 
 static int
@@ -349,7 +359,7 @@ va_entities_find(const struct va_toks *tk, char *const *words, int nw,
 	static const char *const phone_ctx[] = { "phone", "call", "cell",
 		"mobile", "reach", "text", "telephone", NULL };
 	struct va_entity *e;
-	int i, j, n = 0, track_ctx, used, first, last;
+	int i, j, n = 0, track_ctx, used, first, last, lo = 0;
 	size_t len;
 
 	(void)words;
@@ -366,9 +376,10 @@ va_entities_find(const struct va_toks *tk, char *const *words, int nw,
 		last = t->last;
 		if (!t->num) {
 			if (strcmp(t->s, "at") == 0 &&
-			    email_at(tk, i, e, &first, &last) &&
+			    (j = email_at(tk, i, lo, e, &first, &last)) > 0 &&
 			    !redacted(r, nr, first, last)) {
 				e->type = "email";
+				i = j;
 			} else if (strchr(t->s, '@') != NULL &&
 			    strchr(strchr(t->s, '@'), '.') != NULL) {
 				e->type = "email";
@@ -392,22 +403,23 @@ va_entities_find(const struct va_toks *tk, char *const *words, int nw,
 		} else if (tracking_at(t, track_ctx, e)) {
 			e->type = "tracking_number";
 		} else if (!t->alpha && (len = strlen(t->s)) >= 7 &&
-		    (word_is(tk, i - 1, "plus") ||
+		    (free_word(tk, i - 1, lo, "plus") ||
 		    (len == 11 && t->s[0] == '1') || t->pre == '+' ||
 		    (len == 10 && near_before(tk, i, phone_ctx, 8)))) {
 			e->type = "phone";
 			snprintf(e->value, sizeof(e->value), "+%s%s",
-			    len == 10 && !word_is(tk, i - 1, "plus") &&
+			    len == 10 && !free_word(tk, i - 1, lo, "plus") &&
 			    t->pre != '+' ? "1" : "", t->s);
-			if (word_is(tk, i - 1, "plus"))
+			if (free_word(tk, i - 1, lo, "plus"))
 				first = tk->t[i - 1].first;
 		} else if (!t->alpha && (len = strlen(t->s)) >= 3 &&
 		    len <= 12 && strchr(t->s, '.') == NULL) {
 			e->type = "order_number";
-			if (t->pre == '#' || word_is(tk, i - 1, "hash") ||
-			    word_is(tk, i - 1, "pound") ||
+			if (t->pre == '#' ||
+			    free_word(tk, i - 1, lo, "hash") ||
+			    free_word(tk, i - 1, lo, "pound") ||
 			    (word_is(tk, i - 1, "sign") &&
-			    word_is(tk, i - 2, "number"))) {
+			    free_word(tk, i - 2, lo, "number"))) {
 				snprintf(e->value, sizeof(e->value), "#%s",
 				    t->s);
 				if (t->pre != '#')
@@ -421,6 +433,8 @@ va_entities_find(const struct va_toks *tk, char *const *words, int nw,
 		e->first = first;
 		e->last = last;
 		n++;
+		/* A word goes to one entity. */
+		lo = i + 1;
 	}
 	return n;
 }

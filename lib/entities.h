@@ -19,7 +19,8 @@
  *                    ..., "march third", "the third of march", relative
  *                    to now (epoch ms, local time per TZ); a bare weekday
  *                    is the most recent one, today included
- * Redacted spans (redact.h) are skipped.
+ * Redacted spans (redact.h) are skipped, and no word is part of two
+ * entities: the first in word order keeps it.
  */
 #ifndef VA_ENTITIES_H
 #define VA_ENTITIES_H

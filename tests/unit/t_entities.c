@@ -108,6 +108,34 @@ entity(const char *text)
 	return out;
 }
 
+/* "type=value type=value ..." of every entity in text. */
+static char *
+entities(const char *text)
+{
+	static char out[512];
+	struct va_entity e[8];
+	struct va_redaction r[8];
+	struct va_toks tk;
+	char buf[512], *w[64];
+	int n, nr, ne, i;
+
+	strcpy(buf, text);
+	n = split(buf, w);
+	va_spoken_parse(&tk, w, n);
+	nr = va_redact_find(&tk, w, n, r, 8);
+	ne = va_entities_find(&tk, w, n, r, nr, NOW, e, 8);
+	out[0] = '\0';
+	for (i = 0; i < ne; i++) {
+		if (i > 0)
+			strcat(out, " ");
+		strcat(out, e[i].type);
+		strcat(out, "=");
+		strcat(out, e[i].value);
+	}
+	va_spoken_free(&tk);
+	return out;
+}
+
 int
 main(void)
 {
@@ -202,6 +230,13 @@ main(void)
 	is_str(entity("a at b"), "", "no dot, no email");
 	is_str(entity("j o h n at example dot co dot uk"),
 	    "email=john@example.co.uk", "spelled email");
+	is_str(entities("1234 dot x at example dot com"),
+	    "order_number=1234 email=x@example.com",
+	    "an email does not take an order number's word");
+	is_str(entities("john at 1234 dot com"), "email=john@1234.com",
+	    "an email's words make no order number");
+	is_str(entities("five pound 1234"), "money=500 order_number=1234",
+	    "a currency's pound is no order's pound sign");
 	is_str(entity("call me on two one two five five five one two three "
 	    "four"), "phone=+12125551234", "phone");
 	is_str(entity("fifty pounds"), "money=5000/GBP", "pounds after");
