@@ -312,14 +312,20 @@ word_said(const struct va_toks *tk, const char *const *ws)
 	return 0;
 }
 
-/* The run d (len n) of token s is a card number as redact.h has it. */
+/*
+ * The digits d (length n) of token s are a card number as redact.h has
+ * it: by the rules for a run, and when d is not all of s (a stretch, or
+ * the digits without the letters) only if s is no valid tracking number.
+ */
 static int
 ref_card(const char *s, const char *d, size_t n, int card_ctx,
     int track_ctx)
 {
+	char run[256];
 	size_t k;
-	int card = 0, whole = n == strlen(s);
+	int card = 0;
 
+	snprintf(run, sizeof(run), "%.*s", (int)n, d);
 	if (n >= 13 && n <= 19 && ref_luhn(d, n))
 		card = 1;
 	if (card_ctx && n >= 12 && n <= 19)
@@ -327,10 +333,12 @@ ref_card(const char *s, const char *d, size_t n, int card_ctx,
 	for (k = 13; n > 19 && k <= 19; k++)
 		if (ref_luhn(d, k))
 			card = 1;
-	if (!card || !valid_tracking(s))
-		return card;
-	/* A valid tracking number: in tracking talk, or a longer whole. */
-	return whole && n <= 19 && !(track_ctx && !card_ctx);
+	if (!card)
+		return 0;
+	/* A valid tracking number: in tracking talk, or a longer run. */
+	if ((n > 19 || (track_ctx && !card_ctx)) && valid_tracking(run))
+		return 0;
+	return n == strlen(s) || !valid_tracking(s);
 }
 
 static int
