@@ -70,6 +70,13 @@ near_before(const struct va_toks *tk, int i, const char *const *words,
 	return 0;
 }
 
+/* Digits alone: no letters, no decimal point ("5551234.56"). */
+static int
+digits_only(const char *s)
+{
+	return s[strspn(s, "0123456789")] == '\0';
+}
+
 static int
 said(const struct va_toks *tk, const char *w)
 {
@@ -395,14 +402,15 @@ va_entities_find(const struct va_toks *tk, char *const *words, int nw,
 			e->type = "money";
 			last = tk->t[j].last;
 			i = j;
-		} else if (!track_ctx && !t->alpha && strlen(t->s) == 10 &&
+		} else if (!track_ctx && digits_only(t->s) &&
+		    strlen(t->s) == 10 &&
 		    near_before(tk, i, phone_ctx, 8)) {
 			/* Ten digits after "call me": a phone, whatever else. */
 			e->type = "phone";
 			snprintf(e->value, sizeof(e->value), "+1%s", t->s);
 		} else if (tracking_at(t, track_ctx, e)) {
 			e->type = "tracking_number";
-		} else if (!t->alpha && (len = strlen(t->s)) >= 7 &&
+		} else if (digits_only(t->s) && (len = strlen(t->s)) >= 7 &&
 		    (free_word(tk, i - 1, lo, "plus") ||
 		    (len == 11 && t->s[0] == '1') || t->pre == '+' ||
 		    (len == 10 && near_before(tk, i, phone_ctx, 8)))) {

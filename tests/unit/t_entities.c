@@ -239,6 +239,10 @@ main(void)
 	    "a currency's pound is no order's pound sign");
 	is_str(entity("call me on two one two five five five one two three "
 	    "four"), "phone=+12125551234", "phone");
+	is_str(entity("call me on 5551234.56"), "",
+	    "a decimal point makes no phone");
+	is_str(entity("it was 1292 9.990.12"), "",
+	    "eleven characters with a point make no phone");
 	is_str(entity("fifty pounds"), "money=5000/GBP", "pounds after");
 	is_str(entity("$19.99"), "money=1999/USD", "dollar sign");
 	is_str(entity("twenty dollars and five cents"), "money=2005/USD",
