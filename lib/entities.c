@@ -388,7 +388,9 @@ va_entities_find(const struct va_toks *tk, char *const *words, int nw,
 				e->type = "email";
 				i = j;
 			} else if (strchr(t->s, '@') != NULL &&
-			    strchr(strchr(t->s, '@'), '.') != NULL) {
+			    strchr(strchr(t->s, '@'), '.') != NULL &&
+			    strlen(t->s) < sizeof(e->value)) {
+				/* Cut short, it would be another address. */
 				e->type = "email";
 				snprintf(e->value, sizeof(e->value), "%s",
 				    t->s);

@@ -230,6 +230,11 @@ main(void)
 	is_str(entity("a at b"), "", "no dot, no email");
 	is_str(entity("j o h n at example dot co dot uk"),
 	    "email=john@example.co.uk", "spelled email");
+	is_str(entity("mail me at "
+	    "a123456789b123456789c123456789d123456789e123456789"
+	    "f123456789g123456789h123456789i123456789j123456789"
+	    "k123456789l123456789m1234567@example.com"), "",
+	    "an address too long to keep is no email");
 	is_str(entities("1234 dot x at example dot com"),
 	    "order_number=1234 email=x@example.com",
 	    "an email does not take an order number's word");
