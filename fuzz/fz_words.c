@@ -83,9 +83,9 @@ free_words(char **w, int n)
 
 /*
  * The word as the parser reads it: outer punctuation off, and a '#$+'
- * sign when sign is set.
+ * sign when sign is set. 0 when it does not fit whole in out.
  */
-static void
+static int
 ref_clean(const char *w, char *out, size_t sz, int sign)
 {
 	size_t n = strlen(w), i = 0, o = 0;
@@ -99,6 +99,7 @@ ref_clean(const char *w, char *out, size_t sz, int sign)
 	for (; i < n && o + 1 < sz; i++)
 		out[o++] = (char)tolower((unsigned char)w[i]);
 	out[o] = '\0';
+	return i == n;
 }
 
 /* Digits, maybe grouped by single dashes: their digits, else 0. */
@@ -149,12 +150,14 @@ ref_digits(char *const *w, int a, int b, char *out, size_t sz)
 	int i, v, times;
 
 	for (i = a; i <= b; i++) {
-		ref_clean(w[i], c, sizeof(c), 1);
+		if (!ref_clean(w[i], c, sizeof(c), 1))
+			return 0;
 		times = 1;
 		if ((strcmp(c, "double") == 0 || strcmp(c, "triple") == 0) &&
 		    i < b) {
 			times = c[0] == 'd' ? 2 : 3;
-			ref_clean(w[++i], c, sizeof(c), 1);
+			if (!ref_clean(w[++i], c, sizeof(c), 1))
+				return 0;
 		}
 		if ((v = unit(c)) >= 0) {
 			d[0] = (char)('0' + v);
@@ -213,7 +216,8 @@ check_tokens(const struct va_toks *tk, char *const *w, int n)
 	for (i = 0, k = 0; i < n; i++) {
 		while (tk->t[k].last < i)
 			k++;
-		ref_clean(w[i], c, sizeof(c), 1);
+		if (!ref_clean(w[i], c, sizeof(c), 1))
+			continue;
 		if ((unit(c) > 0 || strcmp(c, "zero") == 0 ||
 		    digit_string(c, want, sizeof(want))) && !tk->t[k].num)
 			fprintf(stderr, "word %s outside a number\n", w[i]);
@@ -410,7 +414,8 @@ check_second_pass(const char *text)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		ref_clean(w[i], c, sizeof(c), 0);
+		if (!ref_clean(w[i], c, sizeof(c), 0))
+			continue;	/* longer than an SSN */
 		if (ssn_written(c))
 			fprintf(stderr, "redacted: %s\nssn %s\n", text, w[i]);
 		FZ_CHECK(!ssn_written(c));
