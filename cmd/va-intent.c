@@ -38,7 +38,6 @@
 #include "spoken.h"
 #include "textcat.h"
 
-#define MAXRED	32
 #define MAXENT	32
 
 static struct va_opt opts[] = {
@@ -550,13 +549,18 @@ free_words(char **w, int n)
 	free(w);
 }
 
-/* Redaction spans of n words; *tk is filled for later use. */
+/*
+ * Redaction spans of n words, in a new array *r (free()); *tk is filled
+ * for later use. Room for a span per token: none is left in the text for
+ * want of room, however many cards one transcript holds.
+ */
 static int
-redact_words(char **w, int n, struct va_toks *tk, struct va_redaction *r)
+redact_words(char **w, int n, struct va_toks *tk, struct va_redaction **r)
 {
-	if (va_spoken_parse(tk, w, n) == -1)
+	if (va_spoken_parse(tk, w, n) == -1 ||
+	    (*r = calloc((size_t)tk->n + 1, sizeof(**r))) == NULL)
 		va_die(71, "out_of_memory", "out of memory");
-	return va_redact_find(tk, w, n, r, MAXRED);
+	return va_redact_find(tk, w, n, *r, tk->n);
 }
 
 /* The words array with each redacted span merged into one word. */
@@ -754,7 +758,7 @@ static int
 handle(const struct va_event *ev, void *arg)
 {
 	struct filter *f = arg;
-	struct va_redaction rt[MAXRED], rw[MAXRED];
+	struct va_redaction *rt = NULL, *rw = NULL;
 	struct va_entity ent[MAXENT];
 	struct va_toks tt, tw;
 	char *text, **tws = NULL, **wws = NULL, *rtext = NULL, num[32];
@@ -774,7 +778,7 @@ handle(const struct va_event *ev, void *arg)
 	}
 	words = va_event_json(ev, "words");
 	ntw = split_words(text, &tws);
-	nrt = redact_words(tws, ntw, &tt, rt);
+	nrt = redact_words(tws, ntw, &tt, &rt);
 	if (json_is_array(words) && json_array_size(words) > 0) {
 		if ((wws = calloc(json_array_size(words), sizeof(char *))) ==
 		    NULL || (map = calloc(json_array_size(words),
@@ -788,7 +792,7 @@ handle(const struct va_event *ev, void *arg)
 			if ((wws[nww++] = strdup(w ? w : "")) == NULL)
 				va_die(71, "out_of_memory", "out of memory");
 		}
-		nrw = redact_words(wws, nww, &tw, rw);
+		nrw = redact_words(wws, nww, &tw, &rw);
 		va_spoken_free(&tw);
 		if (nrw > 0)
 			rwords = redact_word_array(words, rw, nrw, map);
@@ -869,6 +873,8 @@ handle(const struct va_event *ev, void *arg)
 	free_words(tws, ntw);
 	free_words(wws, nww);
 	free(map);
+	free(rt);
+	free(rw);
 	free(rtext);
 	free(text);
 	json_decref(words);

@@ -22,6 +22,14 @@ load helpers
 	    --exclude=input
 }
 
+@test "va-intent: the 33rd card number of one transcript goes nowhere" {
+	cards=$(printf '4111111111111111 and %.0s' $(seq 33))
+	printf '{"type":"transcript","call":"c","turn":1,"text":"%s"}\n' \
+	    "$cards" | va va-intent >"$BATS_TEST_TMPDIR/out"
+	[ "$(grep -c 4111 "$BATS_TEST_TMPDIR/out")" = 0 ]
+	grep -q '"kind":"card_number","count":33' "$BATS_TEST_TMPDIR/out"
+}
+
 @test "va-intent: train and eval a small model" {
 	d=$TESTDATA/va-intent/train-eval
 	va va-intent -q train -m "$BATS_TEST_TMPDIR/m" "$d/train.tsv"
