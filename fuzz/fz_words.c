@@ -8,9 +8,11 @@
  * - va_spoken_parse() returns 0; its tokens cover the words in order, each
  *   word in exactly one token, a word token one word; a number token holds
  *   digits, upper-case letters (only when alpha is set, and then unless
- *   the run was cut at 127 characters) and decimal points; every digit word ("four") and digit string ("4111-1111") is in
- *   a number token; a run of only digit words, "oh" and digit strings
- *   reads as the digits an independent reading gives;
+ *   the run was cut at 127 characters) and decimal points; every digit
+ *   word ("four") and digit string ("4111-1111") is in a number token;
+ *   a run of only digit words, "oh" and digit strings reads as the
+ *   digits an independent reading gives; it ends (libFuzzer's timeout)
+ *   and its arithmetic stays defined (UBSan);
  * - va_redact_find() gives whole number tokens in order, at most max,
  *   and fewer with a smaller max are the first of the same spans;
  *   va_redact_join() writes what an independent join writes;
@@ -31,9 +33,10 @@
  *   that va_tracking_detect() places with that carrier, and one without
  *   only when the caller said "tracking" or "track".
  * Deliberately not checked: which intent-level meaning a number has (an
- * order number or a phone is a judgement), tracking check digits (the
- * tracking harness's and t_tracking's business), security codes and bank
- * accounts beyond the second pass finding none, and dates' exact days.
+ * order number or a phone is a judgement), the readings of teens, tens
+ * and cardinals, tracking check digits (t_tracking's business), security
+ * codes and bank accounts beyond the second pass finding none, and
+ * dates' exact days.
  */
 #include <ctype.h>
 #include <stdint.h>
