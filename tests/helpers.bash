@@ -30,6 +30,15 @@ else
 fi
 
 # va PROG ARGS...: run a program, under valgrind when asked.
+# not CMD [ARG...]: succeed when CMD fails. A bare "! CMD" fails nothing
+# unless it is a test's last command: bash's errexit ignores a negated
+# command, and bats runs tests under errexit.
+not() {
+	if "$@"; then
+		return 1
+	fi
+}
+
 va() {
 	local p=$1
 	shift

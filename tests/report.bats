@@ -31,7 +31,7 @@ setup_file() {
 	h=$BATS_TEST_TMPDIR/r.html
 	grep -q '<svg' "$h"
 	grep -q 'Transfers by reason' "$h"
-	! grep -qiE '<script|<link|src=|@import' "$h"
+	not grep -qiE '<script|<link|src=|@import' "$h"
 	# nothing fetched from elsewhere: the only URL is the SVG namespace
 	[ -z "$(grep -oE 'https?://[^"]+' "$h" | grep -v '^http://www.w3.org/2000/svg$')" ]
 }

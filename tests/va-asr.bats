@@ -195,7 +195,7 @@ wideband_input() {
 	VA_ASR_MLLR=$BATS_TEST_TMPDIR/bad.mllr va va-asr --db '' <input \
 	    >"$BATS_TEST_TMPDIR/bad8"
 	# Means moved far away: the 8 kHz turns are heard differently ...
-	! cmp -s "$BATS_TEST_TMPDIR/plain8" "$BATS_TEST_TMPDIR/bad8"
+	not cmp -s "$BATS_TEST_TMPDIR/plain8" "$BATS_TEST_TMPDIR/bad8"
 	wideband_input >"$BATS_TEST_TMPDIR/wide"
 	va va-asr --db '' <"$BATS_TEST_TMPDIR/wide" >"$BATS_TEST_TMPDIR/plain16"
 	va va-asr --db '' --mllr "$BATS_TEST_TMPDIR/bad.mllr" \
@@ -229,7 +229,7 @@ wideband_input() {
 	mkdir "$BATS_TEST_TMPDIR/pcm"
 	va va-asr --db '' --dump-pcm "$BATS_TEST_TMPDIR/pcm" <input \
 	    >"$BATS_TEST_TMPDIR/out"
-	! grep -q transcript "$BATS_TEST_TMPDIR/out"
+	not grep -q transcript "$BATS_TEST_TMPDIR/out"
 	# 16-bit samples at 16 kHz: twice the 8 kHz file's frames, in bytes
 	# twice again (within the resampler's rounding).
 	frames=$(python3 -c "import wave; print(wave.open('../audio/digits8.wav').getnframes())")

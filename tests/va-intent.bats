@@ -15,10 +15,10 @@ load helpers
 	cd "$BATS_TEST_TMPDIR"
 	VA_DB="$BATS_TEST_TMPDIR/va.db" va va-intent \
 	    <"$TESTDATA/va-intent/card-spoken/input" >out 2>err
-	! grep -E '4111|four one one one|one one one one' out err
+	not grep -E '4111|four one one one|one one one one' out err
 	grep -q '"kind":"card_number"' out
 	# Whatever files it left behind hold no card number either.
-	! grep -rlE '4111|four one one one' "$BATS_TEST_TMPDIR"/ \
+	not grep -rlE '4111|four one one one' "$BATS_TEST_TMPDIR"/ \
 	    --exclude=input
 }
 

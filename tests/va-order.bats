@@ -130,7 +130,7 @@ order_case() {
 	printf '%s\n' '{"type":"action","call":"c","tool":"order","op":"lookup","key":"k","params":{"number":"1"}}' |
 	    va va-order --db "$BATS_TEST_TMPDIR/s.db" --stores "$TESTDATA/va-order/stores.json" \
 	    --tries 1 --timeout-ms 200 -v >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
-	! grep -q shpat_secret_value "$BATS_TEST_TMPDIR/err" "$BATS_TEST_TMPDIR/out"
+	not grep -q shpat_secret_value "$BATS_TEST_TMPDIR/err" "$BATS_TEST_TMPDIR/out"
 	jq -e -s '[.[] | select(.type == "result")][0].status == "unavailable"' "$BATS_TEST_TMPDIR/out"
 }
 
@@ -298,7 +298,7 @@ actions() {
 		[ "$status" -eq 65 ]
 		grep -q '"diag":"line_too_long","msg":"line 2: longer than 200 bytes"' "$d/err$j"
 		jq -e -s '[.[] | select(.type == "result")] | length == 1 and .[0].ok == true' "$d/out$j" >/dev/null
-		! grep -q '"pad"' "$d/out$j"
+		not grep -q '"pad"' "$d/out$j"
 	done
 	cmp "$d/out1" "$d/out4"
 }
