@@ -134,8 +134,10 @@ date_at(const struct va_toks *tk, int i, int64_t now_ms,
 {
 	time_t now = (time_t)(now_ms / 1000), t;
 	struct tm tm;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+		30, 31 };
 	const char *w = tk->t[i].s;
-	int wd, rel = 0, used = 1, m, d, delta;
+	int wd, rel = 0, used = 1, m, d, delta, year, tries;
 
 	if (tk->t[i].num)
 		return 0;
@@ -183,17 +185,28 @@ date_at(const struct va_toks *tk, int i, int64_t now_ms,
 	ymd(e, t);
 	return used;
 calendar:
-	/* The most recent such day, since callers speak of the past. */
-	tm.tm_mon = m;
-	tm.tm_mday = d;
-	tm.tm_hour = 12;
-	tm.tm_isdst = -1;
-	if ((t = mktime(&tm)) > now + 86400) {
-		tm.tm_year--;
-		tm.tm_mday = d;
+	/* No "thirty first of february": mktime() would roll it over. */
+	if (d > mdays[m])
+		return 0;
+	/*
+	 * The most recent such day, since callers speak of the past; for
+	 * the 29th of February, of a leap year.
+	 */
+	year = tm.tm_year;
+	for (tries = 0; tries < 9; tries++, year--) {
+		tm.tm_year = year;
 		tm.tm_mon = m;
-		t = mktime(&tm);
+		tm.tm_mday = d;
+		tm.tm_hour = 12;
+		tm.tm_min = tm.tm_sec = 0;
+		tm.tm_isdst = -1;
+		if ((t = mktime(&tm)) == (time_t)-1)
+			return 0;
+		if (tm.tm_mon == m && tm.tm_mday == d && t <= now + 86400)
+			break;
 	}
+	if (tries == 9)
+		return 0;
 	ymd(e, t);
 	return used;
 }

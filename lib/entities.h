@@ -18,7 +18,10 @@
  *   date             today, yesterday, tomorrow, [last|next|this] Monday
  *                    ..., "march third", "the third of march", relative
  *                    to now (epoch ms, local time per TZ); a bare weekday
- *                    is the most recent one, today included
+ *                    is the most recent one, today included, and a month
+ *                    and day the most recent such day (tomorrow included;
+ *                    February 29th a leap year's); a day the month does
+ *                    not have ("april 31st") is no date
  * Redacted spans (redact.h) are skipped, and no word is part of two
  * entities: the first in word order keeps it.
  */

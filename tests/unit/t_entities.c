@@ -259,5 +259,13 @@ main(void)
 	is_str(entity("december first"), "date=2022-12-01",
 	    "a day to come is last year's");
 	is_str(entity("the 3rd of march"), "date=2023-03-03", "3rd of march");
+	is_str(entity("the 31st of february"), "",
+	    "no 31st of february (not the 3rd of march)");
+	is_str(entity("april 31st"), "", "no 31st of april");
+	is_str(entity("february 29th"), "date=2020-02-29",
+	    "the 29th of february is a leap year's");
+	is_str(entity("february 28th"), "date=2023-02-28", "february 28th");
+	is_str(entity("november 15th"), "date=2023-11-15",
+	    "tomorrow is still this year's");
 	return tap_done();
 }
