@@ -1033,7 +1033,10 @@ va_speechtext_say_as(const char *interpret, const char *content)
 
 /* SSML. */
 
-/* Decode the five XML entities and numeric references; new string. */
+/*
+ * Decode the five named XML entities; new string. A numeric reference
+ * ("&#36;") is left as it is, to be read as text.
+ */
 static char *
 decode_entities(const char *s, size_t n)
 {
