@@ -802,18 +802,27 @@ normalize_into(struct va_strbuf *b, const char *s)
 		if (isalnum(c) || c >= 0x80) {
 			int l, d;
 
+			/*
+			 * Digits in a word are spelled, also where a match
+			 * before stopped in the middle of it ("12,345a6"):
+			 * engines read "a6" each their own way.
+			 */
 			n = alnum_run(s + i, &l, &d);
-			if (atword && l > 0 && d > 0) {
+			if (d > 0) {
 				spell(b, s + i, n, n >= 8 ? 4 : 0);
 				i += n;
 				continue;
 			}
-			/* A plain word, with apostrophes and UTF-8. */
+			/*
+			 * A plain word, with apostrophes and UTF-8; it ends
+			 * at a digit, said as a number of its own: a word
+			 * like "cafe" with its accent, then "2024".
+			 */
 			if (b->len > 0 && b->s[b->len - 1] != ' ' &&
 			    atword && (isalnum((unsigned char)b->s[b->len - 1])))
 				va_strbuf_addn(b, " ", 1);
 			k = i;
-			while (isalnum((unsigned char)s[k]) ||
+			while (isalpha((unsigned char)s[k]) ||
 			    (unsigned char)s[k] >= 0x80 ||
 			    (s[k] == '\'' && isalpha((unsigned char)s[k + 1])))
 				k++;

@@ -130,6 +130,9 @@ main(void)
 	    "Write to help at shop dot example dot com.");
 	norm("don't worry", "don't worry");
 	norm("caf\xc3\xa9 time", "caf\xc3\xa9 time");
+	/* No digit is left for an engine to read its own way. */
+	norm("caf\xc3\xa9" "2024", "caf\xc3\xa9 two thousand twenty four");
+	norm("12,345a6", "twelve thousand three hundred forty five A six");
 	norm("", "");
 
 	/* say-as. */
