@@ -816,10 +816,12 @@ normalize_into(struct va_strbuf *b, const char *s)
 			/*
 			 * A plain word, with apostrophes and UTF-8; it ends
 			 * at a digit, said as a number of its own: a word
-			 * like "cafe" with its accent, then "2024".
+			 * like "cafe" with its accent, then "2024". Not at a
+			 * word's start, a match before stopped in the middle
+			 * of it ("$5abc"): its words and these are apart.
 			 */
-			if (b->len > 0 && b->s[b->len - 1] != ' ' &&
-			    atword && (isalnum((unsigned char)b->s[b->len - 1])))
+			if (b->len > 0 && b->s[b->len - 1] != ' ' && (!atword ||
+			    isalnum((unsigned char)b->s[b->len - 1])))
 				va_strbuf_addn(b, " ", 1);
 			k = i;
 			while (isalpha((unsigned char)s[k]) ||

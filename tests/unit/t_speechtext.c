@@ -133,6 +133,11 @@ main(void)
 	/* No digit is left for an engine to read its own way. */
 	norm("caf\xc3\xa9" "2024", "caf\xc3\xa9 two thousand twenty four");
 	norm("12,345a6", "twelve thousand three hundred forty five A six");
+	/* A word after an amount or a time is a word of its own. */
+	norm("$5abc", "five dollars abc");
+	norm("at 14:30h", "at two thirty PM h");
+	norm("1.5x", "one point five x");
+	norm("x2\xc3\xa9" "3", "X two \xc3\xa9 three");
 	norm("", "");
 
 	/* say-as. */
