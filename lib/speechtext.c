@@ -640,7 +640,12 @@ match_email(struct va_strbuf *b, const char *s)
 		default: {
 			size_t k = i;
 
-			while (k < end && isalnum((unsigned char)s[k]))
+			/* Digits one by one, like any identifier. */
+			if (isdigit((unsigned char)s[i])) {
+				say_digit(b, s[i]);
+				break;
+			}
+			while (k < end && isalpha((unsigned char)s[k]))
 				k++;
 			if (b->len > 0 && b->s[b->len - 1] != ' ')
 				va_strbuf_addn(b, " ", 1);

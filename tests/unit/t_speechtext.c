@@ -128,6 +128,8 @@ main(void)
 	norm("Mr. Smith & Dr. Jones", "Mister Smith and Doctor Jones");
 	norm("Write to help@shop.example.com.",
 	    "Write to help at shop dot example dot com.");
+	norm("Write to jo42@shop7.com.",
+	    "Write to jo four two at shop seven dot com.");
 	norm("don't worry", "don't worry");
 	norm("caf\xc3\xa9 time", "caf\xc3\xa9 time");
 	/* No digit is left for an engine to read its own way. */
