@@ -327,8 +327,9 @@ say_money(struct va_strbuf *b, const struct currency *c, uint64_t major,
 
 /*
  * An amount in major units at s: digits with optional thousands commas
- * and decimals. Returns its length (0 if none) and sets major and minor
- * (decimals scaled to exp digits).
+ * and decimals. Returns its length (0 if none, or more than 15 digits
+ * before any comma or point) and sets major and minor (decimals scaled
+ * to exp digits, the rest of them read and dropped).
  */
 static size_t
 amount(const char *s, int exp, uint64_t *major, uint64_t *minor)
@@ -337,7 +338,7 @@ amount(const char *s, int exp, uint64_t *major, uint64_t *minor)
 	uint64_t v, g;
 	int k;
 
-	if ((n = digits(s, 15, &v)) == 0)
+	if ((n = digits(s, 16, &v)) == 0 || n > 15)
 		return 0;
 	i = n;
 	/*
@@ -352,7 +353,7 @@ amount(const char *s, int exp, uint64_t *major, uint64_t *minor)
 	*major = v;
 	*minor = 0;
 	if (s[i] == '.' && isdigit((unsigned char)s[i + 1])) {
-		n = digits(s + i + 1, 18, &g);
+		n = digits(s + i + 1, SIZE_MAX, &g);
 		for (k = 0; k < exp; k++)
 			*minor = *minor * 10 +
 			    ((size_t)k < n ? (uint64_t)(s[i + 1 + k] - '0') : 0);
@@ -687,6 +688,16 @@ match_number(struct va_strbuf *b, const char *s, int id_context)
 	if ((id_context || n >= 5) && !((s[n] == ',' || s[n] == '.') &&
 	    isdigit((unsigned char)s[n + 1]))) {
 		spell(b, s, n, n >= 10 ? 4 : 0);
+		return n;
+	}
+	/* Too long for an amount: digit by digit, and its decimals. */
+	if (n > 15) {
+		spell(b, s, n, 4);
+		if (s[n] == '.' && isdigit((unsigned char)s[n + 1])) {
+			sb_word(b, "point");
+			for (n++; isdigit((unsigned char)s[n]); n++)
+				say_digit(b, s[n]);
+		}
 		return n;
 	}
 	i = amount(s, 0, &major, &minor);

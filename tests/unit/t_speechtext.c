@@ -78,6 +78,15 @@ main(void)
 	norm("1000000", "one zero zero zero zero zero zero");
 	norm("It was 100 years", "It was one hundred years");
 	norm("2019", "two thousand nineteen");
+	/* Too long for a quantity: said digit by digit, every digit. */
+	norm("1234567890123456.5", "one two three four, five six seven eight, "
+	    "nine zero one two, three four five six point five");
+	norm("$1234567890123456", "$ one two three four, five six seven "
+	    "eight, nine zero one two, three four five six");
+	norm("1.1234567890123456789", "one point one two three four five six "
+	    "seven eight nine zero one two three four five six seven eight "
+	    "nine");
+	norm("$1.1234567890123456789", "one dollar and twelve cents");
 
 	/* Tracking numbers and codes in groups of four. */
 	norm("Tracking 1Z999AA10123456784.",
