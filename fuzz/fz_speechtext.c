@@ -632,13 +632,16 @@ date_form(const char *s)
 	return m >= 1 && m <= 12 && d >= 1 && d <= 31 ? m : 0;
 }
 
-/* The time forms: "14:30", "9:05 am", "10am", "5 p.m.", "7". */
+/*
+ * The time forms: "14:30", "9:05 am", "10am", "5 p.m.", "7", and a
+ * suffix after a 24-hour time that agrees with it, "0:15 am".
+ */
 static int
 time_form(const char *s)
 {
 	size_t n = strspn(s, "0123456789");
 	unsigned h, m = 0;
-	int colon = 0;
+	int colon = 0, pm;
 
 	if (n < 1 || n > 2 || !num(s, n, &h) || h > 23)
 		return 0;
@@ -652,11 +655,12 @@ time_form(const char *s)
 	}
 	if (*s == '\0')
 		return colon || n == strlen(s - n);
-	if (h < 1 || h > 12)
-		return 0;
 	if (*s == ' ')
 		s++;
 	if (*s == '\0' || strchr("aApP", *s) == NULL)
+		return 0;
+	pm = tolower((unsigned char)*s) == 'p';
+	if ((h < 1 || h > 12) && !(colon && (h == 0 ? !pm : pm)))
 		return 0;
 	return strcasecmp(s + 1, "m") == 0 || strcasecmp(s + 1, ".m.") == 0;
 }

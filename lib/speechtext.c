@@ -479,7 +479,10 @@ say_time(struct va_strbuf *b, unsigned h, unsigned m, int suffix, int pm)
 		sb_word(b, pm ? "PM" : "AM");
 }
 
-/* "14:30", "9:05 am", "10am", "5 p.m."; returns the length or 0. */
+/*
+ * "14:30", "9:05 am", "10am", "5 p.m.", "0:15 am"; returns the length
+ * or 0.
+ */
 static size_t
 match_time(struct va_strbuf *b, const char *s)
 {
@@ -496,7 +499,13 @@ match_time(struct va_strbuf *b, const char *s)
 		i += 3;
 		if (isdigit((unsigned char)s[i]) || s[i] == ':')
 			return 0;
-		k = h <= 12 && h > 0 ? ampm(s + i, &pm) : 0;
+		/*
+		 * On a 24-hour clock the hour says AM or PM: a suffix that
+		 * agrees is said once ("0:15 am"), one that does not is text.
+		 */
+		if ((k = ampm(s + i, &pm)) > 0 &&
+		    ((h == 0 && pm) || (h >= 13 && !pm)))
+			k = 0;
 		say_time(b, (unsigned)h, (unsigned)m, k > 0, pm);
 		return i + k;
 	}

@@ -122,6 +122,12 @@ main(void)
 	norm("after 5 p.m. today", "after five PM today");
 	norm("at 12:00", "at noon");
 	norm("at 0:15", "at twelve fifteen AM");
+	/* A suffix that agrees with a 24-hour clock is said once. */
+	norm("at 0:15 am", "at twelve fifteen AM");
+	norm("at 14:30 p.m.", "at two thirty PM");
+	norm("at 14:30 am", "at two thirty PM am");
+	sayas("time", "0:15 am", "twelve fifteen AM");
+	sayas("time", "0:15 pm", NULL);
 	norm("2024-13-05", "two thousand twenty four thirteen five");
 
 	/* Phone numbers. */
