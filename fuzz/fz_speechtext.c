@@ -19,7 +19,8 @@
  * - va_speechtext_plan() returns 0 and every chunk's text is its parts'
  *   non-empty words joined by single spaces, its word count the text's,
  *   its key the text with its pauses as "<Nms>" (adding up to the parts'
- *   pauses, each between 0 and 10 s per <break> of the text), no '&'
+ *   pauses, each between 0 and 10 s, and at most 10 s per <break> of
+ *   the text), no '&'
  *   and no whole tag left over unless an entity made it;
  * - splitting never loses, invents or reorders a word or a pause: the
  *   chunks' keys read in a row are those of the plan without limits, in
@@ -278,6 +279,7 @@ check_chunk(const struct va_speech_chunk *c, const char *text, int utf8)
 			    strlen(c->parts[i].words));
 		FZ_CHECK(c->parts[i].pause_ms >= 0);
 		FZ_CHECK(c->parts[i].pause_ms <= 10000L * (long)breaks);
+		FZ_CHECK(c->parts[i].pause_ms <= 10000);
 		sum += c->parts[i].pause_ms;
 	}
 	/* The text is its parts joined, each word once, single spaces. */

@@ -19,6 +19,7 @@
 
 #define PAUSE	'\001'
 #define GLUE	'\002'	/* a space that phrase splitting keeps */
+#define MAX_PAUSE 10000	/* ms, of one break and of breaks in a row */
 
 /* Add a word, with one space before it unless at the start. */
 static void
@@ -1146,7 +1147,7 @@ break_ms(const char *tag, size_t n)
 				v *= 1000;
 			else if (strcmp(end, "ms") != 0 && *end != '\0')
 				v = 400;
-			ms = v > 10000 ? 10000 : (int)(v + 0.5);
+			ms = v > MAX_PAUSE ? MAX_PAUSE : (int)(v + 0.5);
 		}
 		free(t);
 		return ms;
@@ -1451,11 +1452,16 @@ va_speechtext_plan(const char *text, int max_words, int first_words,
 		/* A pause between sentences belongs to the one before. */
 		if (t[start].pause >= 0 && plan->n > 0) {
 			struct va_speech_chunk *c = &plan->chunks[plan->n - 1];
+			struct va_speech_part *last = &c->parts[c->nparts - 1];
 			char pk[32];
 			size_t kl = strlen(c->key);
+			int ms = t[start].pause;
 
-			c->parts[c->nparts - 1].pause_ms += t[start].pause;
-			snprintf(pk, sizeof(pk), " <%dms>", t[start].pause);
+			/* Breaks in a row add up, to one break's most. */
+			if (ms > MAX_PAUSE - last->pause_ms)
+				ms = MAX_PAUSE - last->pause_ms;
+			last->pause_ms += ms;
+			snprintf(pk, sizeof(pk), " <%dms>", ms);
 			if ((p = realloc(c->key, kl + strlen(pk) + 1)) == NULL)
 				goto out;
 			memcpy(p + kl, pk, strlen(pk) + 1);

@@ -17,7 +17,9 @@
  *                        one two three, four five six seven"
  *   small numbers        cardinal words; "3.5" "three point five", "2nd",
  *                        "10%", a few abbreviations (Mr., Dr., e.g., ...)
- * SSML subset: <break time="300ms"/> (or "1.5s", or strength="weak" ...),
+ * SSML subset: <break time="300ms"/> (or "1.5s", or strength="weak" ...;
+ * at most 10 s, and breaks in a row after a sentence add up to at most
+ * 10 s too, the key writing what each added),
  * <say-as interpret-as="digits|characters|currency|date|telephone|
  * cardinal|ordinal|time">...</say-as>; other tags (speak, s, p, prosody,
  * emphasis) are dropped with their content kept; &amp; &lt; &gt; &quot;
@@ -38,7 +40,7 @@
 /* Words then a silence. */
 struct va_speech_part {
 	char	*words;		/* spoken words, no markup; may be "" */
-	int	pause_ms;	/* silence after the words */
+	int	pause_ms;	/* silence after the words, 0 to 10000 */
 };
 
 /* One sentence, or one phrase of a long sentence: one synthesis. */

@@ -228,6 +228,16 @@ main(void)
 	    "Code a c.");
 	plan("   ", 0, "");
 	plan("<break time=\"200ms\"/>", 0, "<200ms>");
+	/* Breaks in a row after a sentence add up to 10 s at most. */
+	plan("Hi.<break time=\"9s\"/><break time=\"9s\"/> "
+	    "<break time=\"1s\"/>Bye.", 0, "Hi. <9000ms> <1000ms> <0ms> | Bye.");
+	if (va_speechtext_plan("Hi.<break time=\"60s\"/><break time=\"7s\"/>",
+	    0, 0, &p) == 0) {
+		is_int(p.n, 1, "one chunk of breaks");
+		is_int(p.chunks[0].parts[0].pause_ms, 10000, "breaks capped");
+		va_speechtext_free(&p);
+	} else
+		ok(0, "plan with breaks in a row");
 
 	/* Long sentences split at phrase boundaries. */
 	plan("Your order 10234 shipped yesterday and should arrive on "
