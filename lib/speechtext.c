@@ -958,19 +958,22 @@ say_as_into(struct va_strbuf *b, const char *how, const char *s)
 		return 0;
 	}
 	if (strcmp(how, "telephone") == 0 || strcmp(how, "phone") == 0) {
-		char *t = strndup(s, n);
-		size_t m;
+		/* A full stop after the number ends the sentence. */
+		size_t stop = n > 1 && s[n - 1] == '.', m;
+		char *t = strndup(s, n - stop);
 
 		if (t == NULL)
 			return -1;
 		m = match_phone(b, t);
 		free(t);
-		if (m == n)
-			return 0;
-		unsay(b, start);
-		if (s[0] == '+')
-			sb_word(b, "plus");
-		spell(b, s, n, 0);
+		if (m != n - stop) {
+			unsay(b, start);
+			if (s[0] == '+')
+				sb_word(b, "plus");
+			spell(b, s, n - stop, 0);
+		}
+		if (stop)
+			sb_punct(b, ".");
 		return 0;
 	}
 	if (strcmp(how, "cardinal") == 0 || strcmp(how, "number") == 0 ||

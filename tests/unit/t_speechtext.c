@@ -171,6 +171,13 @@ main(void)
 	sayas("telephone", "+44 20 7946 0958",
 	    "plus four four, two zero, seven nine four six, zero nine five eight");
 	sayas("telephone", "911", "nine one one");
+	/* A full stop after the number ends the sentence. */
+	sayas("telephone", "555-123-4567.",
+	    "five five five, one two three, four five six seven.");
+	sayas("telephone", "911.", "nine one one.");
+	plan("Call <say-as interpret-as=\"telephone\">555-123-4567.</say-as> "
+	    "Bye.", 0,
+	    "Call five five five, one two three, four five six seven. | Bye.");
 	sayas("ordinal", "3", "third");
 	sayas("cardinal", "1,000", "one thousand");
 	sayas("time", "7:45 pm", "seven forty five PM");
