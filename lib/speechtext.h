@@ -17,6 +17,9 @@
  *                        one two three, four five six seven"
  *   small numbers        cardinal words; "3.5" "three point five", "2nd",
  *                        "10%", a few abbreviations (Mr., Dr., e.g., ...)
+ *   any other digit      said where it stands ("a1@b.com" -> "a one at
+ *                        b dot com"): none is left for an engine to read
+ *                        its own way
  * SSML subset: <break time="300ms"/> (or "1.5s", or strength="weak" ...;
  * at most 10 s, and breaks in a row after a sentence add up to at most
  * 10 s too, the key writing what each added),
