@@ -160,19 +160,25 @@ var(const struct va_template *t, const json_t *vars, const char *name,
 	return v;
 }
 
-static void
-scalar(const json_t *v, char *out, size_t n)
+/*
+ * The text of a string, number or boolean: a string's own (a value may be
+ * a long answer, so it is not copied), else written in buf, which holds
+ * any "%.2f" of a double (at most 309 digits, a sign and ".00").
+ */
+static const char *
+scalar(const json_t *v, char *buf, size_t n)
 {
 	if (json_is_string(v))
-		snprintf(out, n, "%s", json_string_value(v));
-	else if (json_is_integer(v))
-		snprintf(out, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return json_string_value(v);
+	if (json_is_integer(v))
+		snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else if (json_is_real(v))
-		snprintf(out, n, "%.2f", json_real_value(v));
+		snprintf(buf, n, "%.2f", json_real_value(v));
 	else if (json_is_boolean(v))
-		snprintf(out, n, "%s", json_is_true(v) ? "true" : "false");
+		snprintf(buf, n, "%s", json_is_true(v) ? "true" : "false");
 	else
-		out[0] = '\0';
+		buf[0] = '\0';
+	return buf;
 }
 
 static void
@@ -189,49 +195,54 @@ say_as(struct va_strbuf *b, const char *how, const char *text)
 static void
 render_digits(struct va_strbuf *b, const char *s)
 {
-	char d[256];
-	size_t n = 0;
+	const char *p;
+	char c;
 	int alpha = 0;
 
-	for (; *s != '\0' && n + 1 < sizeof(d); s++) {
-		if (isalnum((unsigned char)*s)) {
-			alpha |= isalpha((unsigned char)*s);
-			d[n++] = (char)toupper((unsigned char)*s);
+	for (p = s; *p != '\0'; p++)
+		alpha |= isalpha((unsigned char)*p);
+	va_strbuf_add(b, alpha ? "<say-as interpret-as=\"characters\">" :
+	    "<say-as interpret-as=\"digits\">");
+	for (p = s; *p != '\0'; p++) {
+		if (isalnum((unsigned char)*p)) {
+			c = (char)toupper((unsigned char)*p);
+			va_strbuf_addn(b, &c, 1);
 		}
 	}
-	d[n] = '\0';
-	say_as(b, alpha ? "characters" : "digits", d);
+	va_strbuf_add(b, "</say-as>");
 }
 
 static void
 render_currency(struct va_strbuf *b, const json_t *v, const json_t *parent)
 {
 	const char *cur;
-	char text[96];
+	char text[400];
 	json_int_t minor;
 
 	cur = json_string_value(json_object_get(parent, "currency"));
 	if (!json_is_integer(v)) {
-		char s[64];
-
-		scalar(v, s, sizeof(s));
-		put_escaped(b, s);
+		put_escaped(b, scalar(v, text, sizeof(text)));
 		return;
 	}
 	minor = json_integer_value(v);
-	snprintf(text, sizeof(text), "%s%s%" JSON_INTEGER_FORMAT ".%02d",
-	    cur != NULL ? cur : "", cur != NULL ? " " : "",
+	va_strbuf_add(b, "<say-as interpret-as=\"currency\">");
+	if (cur != NULL) {
+		put_escaped(b, cur);
+		va_strbuf_add(b, " ");
+	}
+	snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT ".%02d",
 	    minor / 100, (int)(minor < 0 ? -(minor % 100) : minor % 100));
-	say_as(b, "currency", text);
+	va_strbuf_add(b, text);
+	va_strbuf_add(b, "</say-as>");
 }
 
 static void
 render_var(const struct va_template *t, struct va_strbuf *b,
     const json_t *vars, const char *spec, const char *id)
 {
-	char name[160], how[32] = "", text[512];
+	char name[160], how[32] = "", buf[400];
 	const json_t *v, *parent;
-	const char *colon;
+	const char *colon, *text;
 
 	colon = strchr(spec, ':');
 	if (colon != NULL) {
@@ -248,7 +259,7 @@ render_var(const struct va_template *t, struct va_strbuf *b,
 		render_currency(b, v, parent);
 		return;
 	}
-	scalar(v, text, sizeof(text));
+	text = scalar(v, buf, sizeof(buf));
 	if (strcmp(how, "digits") == 0)
 		render_digits(b, text);
 	else if (strcmp(how, "characters") == 0 ||

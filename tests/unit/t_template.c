@@ -45,6 +45,36 @@ check(struct va_template *t, const char *id, const char *vars,
 	free(got);
 }
 
+/* A value is said whole, however long: a kb answer is a paragraph. */
+static void
+long_values(struct va_template *t)
+{
+	char val[700], cur[120], vars[1024], want[1024];
+	size_t i;
+
+	for (i = 0; i + 5 < 600; i += 5)
+		memcpy(val + i, "word ", 5);
+	snprintf(val + i, sizeof(val) - i, "caf\xc3\xa9");
+	snprintf(vars, sizeof(vars), "{\"said\":\"%s\"}", val);
+	snprintf(want, sizeof(want), "You said: %s", val);
+	check(t, "text", vars, want, "a long value is said whole");
+
+	memset(val, '7', 300);
+	val[300] = '\0';
+	snprintf(vars, sizeof(vars), "{\"n\":\"%s\"}", val);
+	snprintf(want, sizeof(want),
+	    "Order <say-as interpret-as=\"digits\">%s</say-as>.", val);
+	check(t, "store", vars, want, "a long number keeps every digit");
+
+	memset(cur, 'X', 100);
+	cur[100] = '\0';
+	snprintf(vars, sizeof(vars),
+	    "{\"amount\":{\"value\":2599,\"currency\":\"%s\"}}", cur);
+	snprintf(want, sizeof(want), "That is <say-as interpret-as="
+	    "\"currency\">%s 25.99</say-as>.", cur);
+	check(t, "money", vars, want, "a long currency keeps the amount");
+}
+
 int
 main(void)
 {
@@ -90,6 +120,7 @@ main(void)
 	    "You said: &lt;b&gt; &amp; co", "values are escaped for SSML");
 	check(t, "missing", NULL, "[]", "a missing variable renders empty");
 	ok(render(t, "nope", NULL) == NULL, "a missing template is NULL");
+	long_values(t);
 	va_template_free(t);
 
 	t = va_template_load(path, "Blue & Co", "formal");
