@@ -218,6 +218,7 @@ render_currency(struct va_strbuf *b, const json_t *v, const json_t *parent)
 	const char *cur;
 	char text[400];
 	json_int_t minor;
+	uint64_t units;
 
 	cur = json_string_value(json_object_get(parent, "currency"));
 	if (!json_is_integer(v)) {
@@ -230,8 +231,10 @@ render_currency(struct va_strbuf *b, const json_t *v, const json_t *parent)
 		put_escaped(b, cur);
 		va_strbuf_add(b, " ");
 	}
-	snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT ".%02d",
-	    minor / 100, (int)(minor < 0 ? -(minor % 100) : minor % 100));
+	/* The sign is the whole amount's: -42 is -0.42, not 0.42. */
+	units = minor < 0 ? -(uint64_t)minor : (uint64_t)minor;
+	snprintf(text, sizeof(text), "%s%" PRIu64 ".%02u", minor < 0 ? "-" : "",
+	    units / 100, (unsigned)(units % 100));
 	va_strbuf_add(b, text);
 	va_strbuf_add(b, "</say-as>");
 }

@@ -113,6 +113,12 @@ main(void)
 	check(t, "money", "{\"amount\":{\"value\":2599,\"currency\":\"USD\"}}",
 	    "That is <say-as interpret-as=\"currency\">USD 25.99</say-as>.",
 	    "minor units as currency");
+	check(t, "money", "{\"amount\":{\"value\":-42,\"currency\":\"USD\"}}",
+	    "That is <say-as interpret-as=\"currency\">USD -0.42</say-as>.",
+	    "less than a unit owed keeps its sign");
+	check(t, "money", "{\"amount\":{\"value\":-250,\"currency\":\"USD\"}}",
+	    "That is <say-as interpret-as=\"currency\">USD -2.50</say-as>.",
+	    "a negative amount");
 	check(t, "bare", "{\"amount\":5}",
 	    "<say-as interpret-as=\"currency\">0.05</say-as>",
 	    "currency without a code");
