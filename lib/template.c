@@ -253,7 +253,9 @@ render_var(const struct va_template *t, struct va_strbuf *b,
 		snprintf(how, sizeof(how), "%s", colon + 1);
 	} else
 		snprintf(name, sizeof(name), "%s", spec);
-	if ((v = var(t, vars, name, &parent)) == NULL || json_is_null(v)) {
+	/* An object or array said as "" would be a silent gap: log it. */
+	if ((v = var(t, vars, name, &parent)) == NULL ||
+	    !(json_is_string(v) || json_is_number(v) || json_is_boolean(v))) {
 		va_log(VA_WARN, "template_var", "template %s: no value for {%s}",
 		    id, name);
 		return;

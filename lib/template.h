@@ -47,7 +47,8 @@ int	va_template_has(const struct va_template *, const char *id);
 /*
  * Render template id with vars (a JSON object, borrowed; may be NULL).
  * A missing template returns NULL (logged: "template_missing"); a missing
- * variable renders empty (logged: "template_var").
+ * variable, or one that is null, an object (a slot without "value") or an
+ * array, renders empty (logged: "template_var").
  */
 char	*va_template_render(const struct va_template *, const char *id,
 	    const json_t *vars);

@@ -45,6 +45,31 @@ check(struct va_template *t, const char *id, const char *vars,
 	free(got);
 }
 
+/* Does rendering id with vars log diag? stderr is caught meanwhile. */
+static int
+logs(struct va_template *t, const char *id, const char *vars,
+    const char *diag)
+{
+	FILE *f;
+	char buf[1024];
+	size_t n;
+	int saved;
+
+	if ((f = tmpfile()) == NULL || (saved = dup(2)) == -1)
+		return -1;
+	va_log_set_level(VA_WARN);
+	dup2(fileno(f), 2);
+	free(render(t, id, vars));
+	dup2(saved, 2);
+	close(saved);
+	va_log_set_level(VA_ERROR);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strstr(buf, diag) != NULL;
+}
+
 /* A value is said whole, however long: a kb answer is a paragraph. */
 static void
 long_values(struct va_template *t)
@@ -125,6 +150,14 @@ main(void)
 	check(t, "text", "{\"said\":\"<b> & co\"}",
 	    "You said: &lt;b&gt; &amp; co", "values are escaped for SSML");
 	check(t, "missing", NULL, "[]", "a missing variable renders empty");
+	ok(logs(t, "missing", NULL, "template_var") == 1,
+	    "a missing variable is logged");
+	check(t, "text", "{\"said\":[\"a\"]}", "You said: ",
+	    "an array is no value");
+	ok(logs(t, "text", "{\"said\":{\"name\":\"Anna\"}}",
+	    "template_var") == 1, "an object where a value belongs is logged");
+	ok(logs(t, "text", "{\"said\":\"\"}", "template_var") == 0,
+	    "an empty string is a value");
 	ok(render(t, "nope", NULL) == NULL, "a missing template is NULL");
 	long_values(t);
 	va_template_free(t);
