@@ -14,15 +14,19 @@
  * used for a tone it does not name). Placeholders are {name} or
  * {name:how}; name may be a.b for a member of an object. Values are
  * escaped for the SSML subset of va-events(5); how renders for speech:
- *   digits      <say-as interpret-as="digits">10234</say-as> (a leading
- *               "#" and spaces dropped; letters make it "characters")
+ *   digits      <say-as interpret-as="digits">10234</say-as> (all but
+ *               letters and digits dropped: a leading "#", spaces,
+ *               dashes; letters make it "characters")
  *   characters  spelled out, as for tracking numbers
  *   telephone   <say-as interpret-as="telephone">
  *   currency    minor units in value, currency in the sibling member
  *               "currency" (or from the object {"value":N,"currency":C}):
  *               <say-as interpret-as="currency">USD 12.50</say-as>
  *   date        <say-as interpret-as="date" format="ymd">
- * The persona's members ({brand}, {tone}) are always available.
+ * A number is written out, a real with two decimals ("12.50"); a string
+ * is kept whole and as it is but for the escaping, control characters too
+ * (va-say reads them as spaces). The persona's members ({brand}, {tone})
+ * are always available.
  *
  * Ownership: strings returned by va_template_render() are new (free());
  * json_t values returned are borrowed from the loaded file.
