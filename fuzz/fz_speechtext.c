@@ -13,8 +13,9 @@
  *   NULL or printable ASCII words without a digit. "digits" and
  *   "characters" say exactly the digits (and letters) of the content, as
  *   spelled here; "cardinal" and "ordinal" take exactly a whole number
- *   (digits, or groups of three after commas) and say its value, read
- *   back here from the words; "date" and "time" take exactly the forms
+ *   (digits, or groups of three after commas; a cardinal may have a
+ *   minus sign, said "minus") and say its value, read back here from the
+ *   words; "date" and "time" take exactly the forms
  *   the header names, checked by a grammar here: content that does not
  *   fit is NULL, so nothing of it is lost; "telephone" always says
  *   something: the digits of the content in order, and its full stop
@@ -710,6 +711,7 @@ check_say_as(const char *how, const char *content, int utf8)
 		"November", "December" };
 	uint64_t v;
 	unsigned m;
+	size_t neg;
 	const char *p;
 
 	said = va_speechtext_say_as(how, content);
@@ -734,9 +736,13 @@ check_say_as(const char *how, const char *content, int utf8)
 		free(want);
 	} else if (strcmp(how, "cardinal") == 0 ||
 	    strcmp(how, "number") == 0 || strcmp(how, "ordinal") == 0) {
-		if (said != NULL || whole_number(t, &v)) {
-			FZ_CHECK(said != NULL && whole_number(t, &v));
-			FZ_CHECK(said_value(said, how[0] == 'o') == v);
+		/* A cardinal may be negative: "minus" and the number. */
+		neg = how[0] != 'o' && t[0] == '-' && t[1] != '\0';
+		if (said != NULL || whole_number(t + neg, &v)) {
+			FZ_CHECK(said != NULL && whole_number(t + neg, &v));
+			FZ_CHECK(!neg || strncmp(said, "minus ", 6) == 0);
+			FZ_CHECK(said_value(said + 6 * neg, how[0] == 'o') ==
+			    v);
 		}
 	} else if (strcmp(how, "date") == 0) {
 		m = date_form(t);

@@ -875,6 +875,14 @@ normalize_into(struct va_strbuf *b, const char *s)
 			va_strbuf_addn(b, s + i, 1);
 			break;
 		case '-':
+			/* A minus sign: "-42", "-$25.99", "(-3)". */
+			if ((i == 0 || isspace((unsigned char)s[i - 1]) ||
+			    s[i - 1] == '(') && (isdigit((unsigned char)s[i + 1]) ||
+			    (currency_by_symbol(s + i + 1, &n) != NULL &&
+			    isdigit((unsigned char)s[i + 1 + n])))) {
+				sb_word(b, "minus");
+				break;
+			}
 			/* A dash between words is a pause; in words, nothing. */
 			if (i > 0 && s[i - 1] == ' ')
 				sb_punct(b, ",");
@@ -932,7 +940,7 @@ say_as_into(struct va_strbuf *b, const char *how, const char *s)
 {
 	const struct currency *c = NULL;
 	uint64_t v, major, minor;
-	size_t n, i, sym, start = b->len;
+	size_t n, i, sym, neg, start = b->len;
 
 	for (i = 0; say_as_kinds[i] != NULL; i++)
 		if (strcmp(how, say_as_kinds[i]) == 0)
@@ -979,9 +987,12 @@ say_as_into(struct va_strbuf *b, const char *how, const char *s)
 	if (strcmp(how, "cardinal") == 0 || strcmp(how, "number") == 0 ||
 	    strcmp(how, "ordinal") == 0) {
 		/* A whole number: "3.5" is no cardinal, said as text. */
-		if (amount(s, 0, &major, &minor) != n ||
+		neg = how[0] != 'o' && n > 1 && s[0] == '-';
+		if (amount(s + neg, 0, &major, &minor) != n - neg ||
 		    memchr(s, '.', n) != NULL)
 			return -1;
+		if (neg)
+			sb_word(b, "minus");
 		say_int(b, major);
 		if (how[0] == 'o')
 			ordinalize(b);
@@ -1024,6 +1035,12 @@ say_as_into(struct va_strbuf *b, const char *how, const char *s)
 			c = currency_by_code(s + n - 3, 3);
 			n -= 4;
 		}
+		/* Owed: "USD -0.42", "-$3". */
+		if (n > 1 && s[0] == '-') {
+			sb_word(b, "minus");
+			s++;
+			n--;
+		}
 		/* An integer is in minor units, as money travels in events. */
 		if (digits(s, 18, &v) == n) {
 			uint64_t scale = 1;
@@ -1050,6 +1067,7 @@ say_as_into(struct va_strbuf *b, const char *how, const char *s)
 			say_money(b, c, major, minor);
 			return 0;
 		}
+		unsay(b, start);	/* "minus" */
 		return -1;
 	}
 	return -1;

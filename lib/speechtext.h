@@ -17,6 +17,8 @@
  *                        one two three, four five six seven"
  *   small numbers        cardinal words; "3.5" "three point five", "2nd",
  *                        "10%", a few abbreviations (Mr., Dr., e.g., ...)
+ *   minus signs          "-42", "-$25.99", say-as "USD -42" -> "minus ..."
+ *                        (a dash between numbers or words is no minus)
  *   any other digit      said where it stands ("a1@b.com" -> "a one at
  *                        b dot com"): none is left for an engine to read
  *                        its own way

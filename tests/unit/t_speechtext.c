@@ -309,6 +309,20 @@ main(void)
 	    "zero one two three, | four five six seven, | "
 	    "eight four arrives today.");
 
+	/* A minus sign is said; a dash in a range or between words is not. */
+	norm("It is -42 degrees.", "It is minus forty two degrees.");
+	norm("Balance -$25.99 now.",
+	    "Balance minus twenty five dollars and ninety nine cents now.");
+	norm("(-3)", "minus three");
+	norm("Pages 10-20 - or 30.", "Pages ten twenty, or thirty.");
+	sayas("cardinal", "-17", "minus seventeen");
+	sayas("ordinal", "-17", NULL);
+	sayas("currency", "USD -42", "minus forty two cents");
+	sayas("currency", "-$3.50", "minus three dollars and fifty cents");
+	sayas("currency", "-abc", NULL);
+	plan("Owed <say-as interpret-as=\"currency\">-x</say-as> now.", 0,
+	    "Owed x now.");
+
 	/* Parts carry the pauses. */
 	if (va_speechtext_plan("A<break time=\"100ms\"/>B.", 0, 0, &p) == 0) {
 		is_int(p.n, 1, "one chunk");
