@@ -1297,6 +1297,7 @@ add_chunk(struct va_speech_plan *plan, const struct tok *t, size_t n)
 	struct va_strbuf text = { 0 }, key = { 0 }, w = { 0 };
 	size_t i, np = 0;
 	char pk[32];
+	int ms;
 
 	if ((nc = realloc(plan->chunks, (plan->n + 1) * sizeof(*nc))) == NULL)
 		return -1;
@@ -1306,6 +1307,16 @@ add_chunk(struct va_speech_plan *plan, const struct tok *t, size_t n)
 	c = &plan->chunks[plan->n];
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < n; i++) {
+		if (t[i].pause >= 0 && w.len == 0 && np > 0) {
+			/* Breaks in a row add up, to one break's most. */
+			ms = t[i].pause;
+			if (ms > MAX_PAUSE - parts[np - 1].pause_ms)
+				ms = MAX_PAUSE - parts[np - 1].pause_ms;
+			parts[np - 1].pause_ms += ms;
+			snprintf(pk, sizeof(pk), "<%dms>", ms);
+			sb_word(&key, pk);
+			continue;
+		}
 		if (t[i].pause >= 0) {
 			parts[np].words = sb_take(&w);
 			parts[np++].pause_ms = t[i].pause;

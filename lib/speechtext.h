@@ -23,8 +23,8 @@
  *                        b dot com"): none is left for an engine to read
  *                        its own way
  * SSML subset: <break time="300ms"/> (or "1.5s", or strength="weak" ...;
- * at most 10 s, and breaks in a row after a sentence add up to at most
- * 10 s too, the key writing what each added),
+ * at most 10 s, and breaks in a row, in a sentence or after one, add up
+ * to at most 10 s too, the key writing what each added),
  * <say-as interpret-as="digits|characters|currency|date|telephone|
  * cardinal|ordinal|time">...</say-as>; other tags (speak, s, p, prosody,
  * emphasis) are dropped with their content kept; &amp; &lt; &gt; &quot;

@@ -245,6 +245,17 @@ main(void)
 		va_speechtext_free(&p);
 	} else
 		ok(0, "plan with breaks in a row");
+	/* So do breaks in a row inside a sentence: one part, one silence. */
+	plan("A<break time=\"9s\"/><break time=\"9s\"/>B.", 0,
+	    "A <9000ms> <1000ms> B.");
+	if (va_speechtext_plan("A<break time=\"9s\"/><break time=\"9s\"/>B.",
+	    0, 0, &p) == 0) {
+		is_int(p.chunks[0].nparts, 2, "breaks in a row: one part");
+		is_int(p.chunks[0].parts[0].pause_ms, 10000,
+		    "breaks in a sentence capped");
+		va_speechtext_free(&p);
+	} else
+		ok(0, "plan with breaks in a sentence");
 
 	/* Long sentences split at phrase boundaries. */
 	plan("Your order 10234 shipped yesterday and should arrive on "
