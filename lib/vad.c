@@ -118,8 +118,9 @@ va_vad_new(const struct va_vad_params *pp)
 		v->nbq = 4;
 	}
 	v->fbuf = calloc((size_t)v->frame, sizeof(float));
-	v->ring_cap = (size_t)v->p.rate * (size_t)v->p.pre_roll_ms / 1000 + 1;
-	v->ring = calloc(v->ring_cap, sizeof(float));
+	v->ring_cap = (size_t)v->p.rate * (size_t)v->p.pre_roll_ms / 1000;
+	/* One slot more: without pre-roll calloc(0) may return NULL. */
+	v->ring = calloc(v->ring_cap + 1, sizeof(float));
 	if (v->fbuf == NULL || v->ring == NULL) {
 		va_vad_free(v);
 		return NULL;
@@ -169,7 +170,7 @@ utt_append(struct va_vad *v, const float *x, size_t n)
 static void
 ring_push(struct va_vad *v, const float *x, size_t n)
 {
-	if (v->ring_cap <= 1)
+	if (v->ring_cap == 0)
 		return;
 	if (n >= v->ring_cap) {
 		memcpy(v->ring, x + n - v->ring_cap, v->ring_cap * sizeof(float));

@@ -202,6 +202,7 @@ test_two_bursts(int rate)
 	float *x = signal(n);
 	struct got g;
 	double pre = 0.200;
+	int64_t start0 = -1;
 	int i, pcm = 1;
 
 	rng = 0x9e3779b97f4a7c15ULL;
@@ -233,6 +234,8 @@ test_two_bursts(int rate)
 	for (i = 0; i < g.nseg; i++)
 		pcm = pcm && g.s[i].pcm_ok;
 	ok(pcm, "%d Hz: pcm is the input from start to end", rate);
+	if (g.nseg > 0)
+		start0 = g.s[0].start;
 
 	/* Without pre-roll the segments start at the speech. */
 	p.pre_roll_ms = -1;
@@ -247,6 +250,10 @@ test_two_bursts(int rate)
 		    "%d Hz, no pre-roll: ends with the speech", rate);
 		ok(g.s[0].pcm_ok && g.s[1].pcm_ok, "%d Hz, no pre-roll: pcm",
 		    rate);
+		/* The same first speech frame, less exactly 200 ms. */
+		ok(start0 == g.s[0].start - rate / 5, "%d Hz: the pre-roll "
+		    "is 200 ms to the sample (%lld, %lld)", rate,
+		    (long long)start0, (long long)g.s[0].start);
 	}
 
 	/* The same audio (the first 3 s) in odd chunks, the same segments. */
