@@ -251,7 +251,7 @@ static void
 frame_done(struct va_vad *v, const float *raw, va_vad_cb cb, void *arg)
 {
 	double sum = 0, y, e;
-	int i, k, speech;
+	int i, k, speech, st;
 
 	for (i = 0; i < v->frame; i++) {
 		y = raw[i];
@@ -265,7 +265,13 @@ frame_done(struct va_vad *v, const float *raw, va_vad_cb cb, void *arg)
 		v->have_floor = 1;
 	}
 	speech = e > v->floor_db + v->p.threshold_db && e > v->p.min_level_db;
-	if (speech && steady(v, e)) {
+	/*
+	 * Every frame goes into the history, not only speech frames: the
+	 * quiet frames between syllables are what make speech vary, and
+	 * loud syllables alone, strung together, can look steady.
+	 */
+	st = steady(v, e);
+	if (speech && st) {
 		/*
 		 * Speech rises and falls with every syllable; a second of
 		 * loud sound that does not (hum or hiss switched on after

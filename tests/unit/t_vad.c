@@ -2,7 +2,7 @@
  * t_vad.c - unit tests for lib/vad.c on synthesized telephone audio at
  * 8000 and 16000 Hz: speech-like bursts in low noise, short bursts, short
  * gaps, long bursts cut at max_utterance_ms, hum and hiss, pure noise, the
- * end of the stream, and feeding in odd chunk sizes.
+ * end of the stream, feeding in odd chunk sizes, and syllables at one level.
  */
 #include <math.h>
 #include <stdint.h>
@@ -509,6 +509,35 @@ test_noise_onset(int rate)
 	free(x);
 }
 
+/*
+ * Syllables at one level with pauses between them: the pauses are part of
+ * the last second, so the sound varies and is speech, however steady the
+ * syllables alone would be.
+ */
+static void
+test_even_syllables(int rate)
+{
+	struct va_vad_params p = { .rate = rate };
+	size_t n = (size_t)(8.0 * rate);
+	float *x = signal(n);
+	struct got g;
+	double t;
+
+	rng = 31337;
+	add_noise(x, 0, n, -50);
+	for (t = 1.0; t < 7.0; t += 0.16)
+		add_burst(x, rate, t, 0.08, -20);
+	run(&p, x, n, 0, &g);
+	is_int(g.nseg, 1, "%d Hz: even syllables are one utterance", rate);
+	if (g.nseg == 1)
+		ok(near(g.s[0].start, 0.8, rate, 60) &&
+		    near(g.s[0].speech_end, 7.0, rate, 100),
+		    "%d Hz: even syllables: from first to last", rate);
+	else
+		print_segs(&g, rate);
+	free(x);
+}
+
 int
 main(void)
 {
@@ -522,6 +551,7 @@ main(void)
 		test_noise(rates[i]);
 		test_finish(rates[i]);
 		test_noise_onset(rates[i]);
+		test_even_syllables(rates[i]);
 	}
 	return tap_done();
 }
