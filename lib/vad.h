@@ -3,13 +3,23 @@
  *
  * Mono samples go in at any rate; finished utterances come out through a
  * callback. The detector works on 10 ms frames of the telephone band
- * (250-3400 Hz, which leaves out mains hum and rumble), compares each frame's energy with an adaptive noise floor
- * (falls fast, rises slowly, frozen while someone speaks), and calls a frame
- * speech when it stands threshold_db above the floor and above an absolute
- * minimum. An utterance starts at the first speech frame (less pre_roll_ms),
- * ends after silence_ms without speech (plus a tail of pre_roll_ms), is
- * dropped when it holds less than min_speech_ms of speech, and is cut at
- * max_utterance_ms (the cut flag is set and a new one starts at once).
+ * (250-3400 Hz, which leaves out mains hum and rumble), compares each
+ * frame's energy with an adaptive noise floor (falls fast, rises slowly,
+ * frozen while someone speaks), and calls a frame speech when it stands
+ * threshold_db above the floor and above an absolute minimum. An utterance
+ * starts at the first speech frame less pre_roll_ms (less when the stream's
+ * start or an earlier utterance, kept or dropped, is nearer: no sample is
+ * in two), ends after silence_ms without speech (plus a tail of
+ * pre_roll_ms, or what was fed of it), is dropped when it holds less than
+ * min_speech_ms of speech, and is cut when it reaches max_utterance_ms,
+ * pre-roll included: the cut flag is set, every sample is kept, and the
+ * next speech frame opens the next utterance, which starts where the cut
+ * one ended when speech goes on within pre_roll_ms. Reaching
+ * max_utterance_ms half of silence_ms or more into a pause ends the turn
+ * instead, uncut. Durations count whole frames, so an utterance can pass
+ * max_utterance_ms by up to a frame (and the first frame, when pre_roll_ms
+ * alone is longer); samples short of a whole frame are not judged, and
+ * va_vad_finish() ends an open utterance at the last whole frame.
  * Steady line noise raises the floor, not the speech count, so hiss and hum
  * do not make endless utterances; and a second of loud sound whose level
  * in 40 ms blocks varies by less than 1 dB (noise switched on after digital
