@@ -624,6 +624,7 @@ va_audio_read(struct va_audio_reader *r, float *buf, size_t n)
 {
 	struct reader *p;
 	sf_count_t got;
+	size_t i;
 	int err;
 
 	if (r == NULL || (p = r->priv) == NULL || p->sf == NULL)
@@ -636,6 +637,14 @@ va_audio_read(struct va_audio_reader *r, float *buf, size_t n)
 	if (got < 0)
 		got = 0;
 	r->pos += got;
+	/*
+	 * Float data may hold NaN or infinities; one would turn every
+	 * filter and noise floor downstream into NaN for the rest of the
+	 * call, so they are silence.
+	 */
+	for (i = 0; i < (size_t)got * (size_t)r->channels; i++)
+		if (!isfinite(buf[i]))
+			buf[i] = 0;
 	/* A short read is the end of the data, or of what is readable. */
 	if ((size_t)got < n && !r->damaged) {
 		err = sf_error(p->sf);

@@ -3,7 +3,8 @@
  * libmpg123), and resampling over libsoxr. The only file that includes
  * sndfile.h and soxr.h.
  *
- * Samples in memory are float, interleaved, nominally in [-1, 1].
+ * Samples in memory are float, interleaved, nominally in [-1, 1]; a NaN
+ * or an infinity in float data is read as 0.
  *
  * Reading: every container libsndfile reads (wav, flac, ogg/vorbis,
  * ogg/opus, mp3, aiff, au, ...), recognised by content; raw headerless

@@ -1,8 +1,9 @@
 /*
  * t_audio.c - unit tests for lib/audio.c: every container this libsndfile
  * reads and writes, raw G.711 and PCM, standard input, damaged files,
- * channel picking, resampling and G.711 itself.  The audio is made here, in
- * a temporary directory; nothing is read from outside.
+ * channel picking, resampling, G.711 itself and NaN in float data.  The
+ * audio is made here, in a temporary directory; nothing is read from
+ * outside.
  */
 #include <sys/stat.h>
 
@@ -861,6 +862,47 @@ test_encode(void)
 	free(x);
 }
 
+/*
+ * A float wav may hold NaN and infinities; read as silence, they cannot
+ * poison the noise floor or the resampler downstream.
+ */
+static void
+test_nonfinite(void)
+{
+	static const unsigned char hdr[44] = {
+		'R', 'I', 'F', 'F', 36 + 32, 0, 0, 0, 'W', 'A', 'V', 'E',
+		'f', 'm', 't', ' ', 16, 0, 0, 0, 3, 0, 1, 0,	/* float, mono */
+		0x40, 0x1f, 0, 0, 0, 0x7d, 0, 0, 4, 0, 32, 0,	/* 8000 Hz */
+		'd', 'a', 't', 'a', 32, 0, 0, 0
+	};
+	float want[8] = { 0.25f, 0, -0.5f, 0, 0, 0.125f, 1.5f, -1 };
+	float x[8], got[16];
+	struct va_audio_reader *r;
+	const char *path = tpath("nan.wav");
+	long n;
+	int fd, i, same;
+
+	memcpy(x, want, sizeof(x));
+	x[1] = NAN;
+	x[3] = INFINITY;
+	x[4] = -INFINITY;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ok(fd != -1 && write(fd, hdr, sizeof(hdr)) == sizeof(hdr) &&
+	    write(fd, x, sizeof(x)) == sizeof(x), "non-finite: float wav");
+	close(fd);
+	r = va_audio_open(path, NULL);
+	ok(r != NULL, "non-finite: opens");
+	if (r == NULL)
+		return;
+	n = va_audio_read(r, got, 16);
+	is_int(n, 8, "non-finite: 8 frames");
+	for (i = 0, same = n == 8; same && i < 8; i++)
+		same = got[i] == want[i];
+	ok(same, "non-finite: NaN and infinities read as 0, the rest kept");
+	ok(!r->damaged, "non-finite: not damage");
+	va_audio_close(r);
+}
+
 int
 main(void)
 {
@@ -882,6 +924,7 @@ main(void)
 	test_channels();
 	test_resample();
 	test_encode();
+	test_nonfinite();
 	cleanup();
 	return tap_done();
 }
