@@ -23,7 +23,7 @@ struct va_vad {
 	} bq[4];		/* band-pass: two high-pass, two low-pass */
 	int	nbq;
 	double	floor_db;
-	double	hist[STEADY_FRAMES];	/* recent frame energies, dB */
+	double	hist[STEADY_FRAMES];	/* recent frame powers, linear */
 	int	nhist, hpos;
 	int	have_floor;
 	int64_t	pos;		/* samples consumed (frames completed * frame) */
@@ -228,7 +228,8 @@ steady(struct va_vad *v, double e)
 	double blk[STEADY_FRAMES / 4], mean = 0, var = 0, p;
 	int i, j, nb = STEADY_FRAMES / 4;
 
-	v->hist[v->hpos] = e;
+	/* Linear, so the blocks below sum without a pow() per frame each. */
+	v->hist[v->hpos] = pow(10.0, e / 10.0);
 	v->hpos = (v->hpos + 1) % STEADY_FRAMES;
 	if (v->nhist < STEADY_FRAMES) {
 		v->nhist++;
@@ -236,8 +237,7 @@ steady(struct va_vad *v, double e)
 	}
 	for (i = 0; i < nb; i++) {
 		for (p = 0, j = 0; j < 4; j++)
-			p += pow(10.0, v->hist[(v->hpos + 4 * i + j) %
-			    STEADY_FRAMES] / 10.0);
+			p += v->hist[(v->hpos + 4 * i + j) % STEADY_FRAMES];
 		blk[i] = 10.0 * log10(p / 4);
 		mean += blk[i];
 	}
