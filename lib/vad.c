@@ -1,6 +1,7 @@
 /*
  * vad.c - energy-over-adaptive-floor voice activity detection (see vad.h).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,11 @@ va_vad_new(const struct va_vad_params *pp)
 {
 	struct va_vad *v;
 
+	/* Below 100 Hz a 10 ms frame has no sample; the band filter neither. */
+	if (pp->rate < 100) {
+		errno = EINVAL;
+		return NULL;
+	}
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return NULL;
 	v->p = *pp;

@@ -55,6 +55,7 @@ typedef void (*va_vad_cb)(const struct va_vad_segment *, void *arg);
 
 struct va_vad;
 
+/* NULL when out of memory, or with errno EINVAL for a rate below 100 Hz. */
 struct va_vad *va_vad_new(const struct va_vad_params *);
 void	va_vad_free(struct va_vad *);
 /* Feed n samples; calls cb for every utterance that ends within them. */

@@ -4,6 +4,7 @@
  * gaps, long bursts cut at max_utterance_ms, hum and hiss, pure noise, the
  * end of the stream, feeding in odd chunk sizes, and syllables at one level.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -552,6 +553,13 @@ main(void)
 		test_finish(rates[i]);
 		test_noise_onset(rates[i]);
 		test_even_syllables(rates[i]);
+	}
+	{
+		struct va_vad_params bad = { 0 };
+
+		errno = 0;
+		ok(va_vad_new(&bad) == NULL && errno == EINVAL,
+		    "a rate of 0 is refused, not divided by");
 	}
 	return tap_done();
 }
