@@ -1208,9 +1208,9 @@ plain_into(struct va_strbuf *b, const char *s, size_t n)
 static void
 ssml_into(struct va_strbuf *b, const char *s)
 {
-	const char *p = s, *lt, *gt, *close;
+	const char *p = s, *lt, *gt, *close, *q;
 	char *how, *content, pw[24];
-	size_t tn, start;
+	size_t tn, start, k;
 
 	while (*p != '\0') {
 		lt = strchr(p, '<');
@@ -1226,6 +1226,17 @@ ssml_into(struct va_strbuf *b, const char *s)
 		tn = (size_t)(gt - lt - 1);
 		p = gt + 1;
 		if (tag_is(lt + 1, tn, "break")) {
+			/*
+			 * "Hi <break/>. Bye.": the full stop ends the
+			 * sentence before the pause, not after it, where
+			 * nothing would be left for it to end.
+			 */
+			for (q = p; *q == ' '; q++)
+				;
+			if (b->len > 0 && (k = strspn(q, ".!?;:,")) > 0) {
+				va_strbuf_addn(b, q, k);
+				p = q + k;
+			}
 			snprintf(pw, sizeof(pw), "%c%d", PAUSE,
 			    break_ms(lt + 1, tn));
 			sb_word(b, pw);

@@ -245,6 +245,9 @@ main(void)
 		va_speechtext_free(&p);
 	} else
 		ok(0, "plan with breaks in a row");
+	/* A full stop after a break still ends the sentence before it. */
+	plan("Hi <break time=\"1s\"/>. Bye.", 0, "Hi. <1000ms> | Bye.");
+	plan("<break time=\"1s\"/>. Bye.", 0, "<1000ms> Bye.");
 	/* So do breaks in a row inside a sentence: one part, one silence. */
 	plan("A<break time=\"9s\"/><break time=\"9s\"/>B.", 0,
 	    "A <9000ms> <1000ms> B.");
