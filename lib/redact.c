@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "luhn.h"
 #include "redact.h"
@@ -94,55 +95,195 @@ is_card(const char *d, size_t n, int card_ctx, int track_ctx)
 	return 0;
 }
 
-/*
- * A card number in a run that also holds letters or a decimal point:
- * among its digits as they stand, or all its digits together, since a
- * letter misheard inside a spoken number ("five five e five ...") must
- * not let the digits through. A valid tracking number ("1Z...") holds
- * letters on purpose.
- */
-static int
-card_inside(const char *s, int card_ctx, int track_ctx)
-{
-	char d[128], all[128];
-	size_t n, k, na = 0;
+static const char *const card_w[] = { "card", "visa", "mastercard",
+	"amex", NULL };
+static const char *const code_ctx[] = { "cvv", "cvc", "csc", "cvv2",
+	"security", "verification", "cid", NULL };
+static const char *const code_card[] = { "code", "pin", NULL };
+static const char *const ssn_ctx[] = { "social", "ssn", NULL };
+static const char *const bank_ctx[] = { "account", "routing", "iban",
+	"acct", NULL };
+static const char *const order_ctx[] = { "order", "tracking", "phone",
+	NULL };
 
-	if (is_tracking(s))
-		return 0;
-	for (k = 0; s[k] != '\0'; k += n) {
-		if ((n = strspn(s + k, "0123456789")) == 0) {
-			n = 1;
-			continue;
-		}
-		if (n >= sizeof(d) || na + n >= sizeof(all))
-			return 1;
-		memcpy(d, s + k, n);
-		d[n] = '\0';
-		if (is_card(d, n, card_ctx, track_ctx))
-			return 1;
-		memcpy(all + na, d, n);
-		na += n;
-	}
-	all[na] = '\0';
-	return na > 0 && is_card(all, na, card_ctx, track_ctx);
+/* What the words before some digits say about them. */
+struct ctx {
+	int	card, track;	/* in the utterance: a card, a parcel */
+	int	seen;		/* a card number redacted before */
+	int	ssn, code, bank;
+};
+
+/* The kind of the digits d (n of them, all digits) in context c, or -1. */
+static int
+kind_of(const char *d, size_t n, const struct ctx *c)
+{
+	if (is_card(d, n, c->card, c->track))
+		return VA_RED_CARD;
+	if (n == 9 && c->ssn)
+		return VA_RED_SSN;
+	if ((n == 3 || n == 4) && c->code)
+		return VA_RED_CODE;
+	if (n >= 6 && n <= 17 && c->bank)
+		return VA_RED_BANK;
+	return -1;
 }
 
-/* ddd-dd-dddd as written, within the punctuation spoken.c drops. */
+static int
+in(const char *w, size_t n, const char *const *words)
+{
+	int k;
+
+	for (k = 0; words[k] != NULL; k++)
+		if (strlen(words[k]) == n && strncasecmp(w, words[k], n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A context word written inside a word ("visa:4111...", "acct#1234")
+ * speaks of the digits after it in that word, nearer than any word
+ * before; "order" there makes the digits no bank account.
+ */
+static void
+word_ctx(const char *w, size_t n, struct ctx *c)
+{
+	if (in(w, n, card_w))
+		c->card = 1;
+	if (in(w, n, ssn_ctx))
+		c->ssn = 1;
+	if (in(w, n, code_ctx) || ((c->card || c->seen) && in(w, n, code_card)))
+		c->code = 1;
+	if (in(w, n, bank_ctx))
+		c->bank = 1;
+	else if (in(w, n, order_ctx))
+		c->bank = 0;
+}
+
+/* A letter and digit piece of a word that is a valid tracking number. */
+static int
+tracking_piece(const char *s, size_t n)
+{
+	char buf[64];
+	size_t k;
+	int letter = 0;
+
+	for (k = 0; k < n; k++)
+		letter |= isalpha((unsigned char)s[k]) != 0;
+	if (!letter || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return is_tracking(buf);
+}
+
+#define MAXG	256		/* digit groups judged in one word */
+
+struct group {
+	const char *s;		/* the digits */
+	size_t	n;
+	int	seg;		/* groups of one segment may be read together */
+	struct ctx c;		/* the context before the group */
+};
+
+/*
+ * Any run of consecutive groups g[0..ng) within one segment: its digits
+ * together, up to 19 of them and the first run beyond (a card number
+ * with more digits after it), take the kind of the context before it.
+ */
+static int
+groups_kind(const struct group *g, int ng)
+{
+	char d[128];
+	size_t n, k;
+	int a, b, kind;
+
+	for (a = 0; a < ng; a++) {
+		for (b = a, n = 0; b < ng && g[b].seg == g[a].seg; b++) {
+			k = g[b].n;
+			if (n + k >= sizeof(d))
+				k = sizeof(d) - 1 - n;
+			memcpy(d + n, g[b].s, k);
+			n += k;
+			d[n] = '\0';
+			if ((kind = kind_of(d, n, &g[a].c)) >= 0)
+				return kind;
+			if (n > 19)
+				break;
+		}
+	}
+	return -1;
+}
+
+/*
+ * The digits of a word that is no number run, or of a run that also
+ * holds letters or a decimal point ("5 5 e 5 ...", "4111...1111.50"):
+ * a word holding digits among punctuation ("visa:4111111111111111",
+ * "(4111)1111-1111-1111") is no number to spoken.c, but its digits
+ * travel all the same, and a letter misheard inside a spoken number must
+ * not let them through. Its groups of digits are read alone and together
+ * whatever stands between them, except that a valid tracking number
+ * ("1Z...") holds letters on purpose and is read as itself. -1 when none
+ * is to be redacted.
+ */
+static int
+word_kind(const char *s, const struct ctx *c0)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	struct group g[MAXG];
+	struct ctx c = *c0;
+	size_t k, e, n;
+	int ng = 0, seg = 0;
+
+	for (k = 0; s[k] != '\0'; k = e) {
+		if ((e = k + strspn(s + k, alnum)) == k) {
+			e++;
+			continue;
+		}
+		if (tracking_piece(s + k, e - k)) {
+			seg++;
+			continue;
+		}
+		for (; k < e; k += n) {
+			if ((n = strspn(s + k, "0123456789")) == 0) {
+				n = strcspn(s + k, "0123456789");
+				n = n < e - k ? n : e - k;
+				word_ctx(s + k, n, &c);
+				continue;
+			}
+			if (ng == MAXG)
+				return VA_RED_CARD;	/* too many: err */
+			g[ng].s = s + k;
+			g[ng].n = n;
+			g[ng].seg = seg;
+			g[ng++].c = c;
+		}
+	}
+	return groups_kind(g, ng);
+}
+
+/* ddd-dd-dddd written somewhere in w, with no digit either side. */
 static int
 ssn_form(const char *w)
 {
 	static const char pat[] = "ddd-dd-dddd";
+	size_t k;
 	int i;
 
-	w += strspn(w, "\"'([{");
-	for (i = 0; pat[i] != '\0'; i++)
-		if (pat[i] == 'd' ? !isdigit((unsigned char)w[i]) :
-		    w[i] != '-')
-			return 0;
-	return w[i + strspn(w + i, ".,?!;:\"')]}")] == '\0';
+	for (k = 0; w[k] != '\0'; k++) {
+		if (k > 0 && isdigit((unsigned char)w[k - 1]))
+			continue;
+		for (i = 0; pat[i] != '\0'; i++)
+			if (pat[i] == 'd' ? !isdigit((unsigned char)w[k + i]) :
+			    w[k + i] != '-')
+				break;
+		if (pat[i] == '\0' && !isdigit((unsigned char)w[k + i]))
+			return 1;
+	}
+	return 0;
 }
 
-/* One of the words of a run is a written SSN ("one 123-45-6789"). */
+/* One of the words of a token is a written SSN ("one 123-45-6789"). */
 static int
 ssn_in(char *const *words, const struct va_tok *t)
 {
@@ -154,61 +295,200 @@ ssn_in(char *const *words, const struct va_tok *t)
 	return 0;
 }
 
+/* The context of token i from the tokens before it. */
+static void
+token_ctx(const struct va_toks *tk, int i, int ssn_at, struct ctx *c)
+{
+	int b;
+
+	c->ssn = before(tk, i, ssn_ctx) || i - ssn_at <= CONTEXT;
+	c->code = before(tk, i, code_ctx) ||
+	    ((c->card || c->seen) && before(tk, i, code_card));
+	c->bank = (b = before(tk, i, bank_ctx)) != 0 &&
+	    before(tk, i, order_ctx) < b;
+}
+
+/* The kind of token i by itself, or -1. */
+static int
+token_kind(const struct va_toks *tk, char *const *words, int i,
+    const struct ctx *c)
+{
+	const struct va_tok *t = &tk->t[i];
+	size_t n;
+	int k, kind;
+
+	if (strpbrk(t->s, "0123456789") == NULL)
+		return -1;
+	if (ssn_in(words, t))
+		return VA_RED_SSN;
+	if (t->num && all_digits(t->s, &n))
+		kind = kind_of(t->s, n, c);
+	else
+		kind = word_kind(t->s, c);
+	/* "4111111111111111 7": each word written is read by itself too. */
+	for (k = t->first; kind < 0 && t->num && k <= t->last; k++)
+		if (t->first < t->last &&
+		    strpbrk(words[k], "0123456789") != NULL)
+			kind = word_kind(words[k], c);
+	return kind;
+}
+/* Where a stretch of digit groups joined by - . or / ends s, or its end. */
+static size_t
+tail_start(const char *s)
+{
+	size_t k = strlen(s);
+
+	if (k == 0 || !isdigit((unsigned char)s[k - 1]))
+		return k;
+	for (;;) {
+		while (k > 0 && isdigit((unsigned char)s[k - 1]))
+			k--;
+		if (k < 2 || strchr("-./", s[k - 1]) == NULL ||
+		    !isdigit((unsigned char)s[k - 2]))
+			return k;
+		k--;
+	}
+}
+
+/* Where a stretch of digit groups joined by - . or / starting s ends. */
+static size_t
+lead_end(const char *s)
+{
+	size_t k = 0;
+
+	for (;;) {
+		while (isdigit((unsigned char)s[k]))
+			k++;
+		if (k == 0 || s[k] == '\0' || strchr("-./", s[k]) == NULL ||
+		    !isdigit((unsigned char)s[k + 1]))
+			return k;
+		k++;
+	}
+}
+
+/* The letter and digit piece of s around position p is a tracking number. */
+static int
+in_tracking(const char *s, size_t p)
+{
+	size_t l = p, r = p;
+
+	while (l > 0 && isalnum((unsigned char)s[l - 1]))
+		l--;
+	while (isalnum((unsigned char)s[r]))
+		r++;
+	return tracking_piece(s + l, r - l);
+}
+
+#define MAXC	24		/* groups followed from word to word */
+
+/*
+ * A card number (or SSN, bank account) said across words: digits ending
+ * token i ("visa:4111") and beginning the tokens after it ("1111 1111
+ * 1111", "1111,thanks"). Groups from token i read with groups of later
+ * tokens as in word_kind(); *last gets the last token they need.
+ */
+static int
+chain_kind(const struct va_toks *tk, int i, const struct ctx *c0, int *last)
+{
+	struct group g[MAXC];
+	struct ctx c = *c0;
+	const char *s = tk->t[i].s;
+	char d[128];
+	size_t a, b, k, n, m;
+	int j, x, y, ng = 0, nfirst, kind;
+
+	if (i + 1 >= tk->n || (a = tail_start(s)) == strlen(s))
+		return -1;
+	for (k = 0; k < a; k += n)
+		if ((n = strspn(s + k, "abcdefghijklmnopqrstuvwxyz")) > 0)
+			word_ctx(s + k, n, &c);
+		else
+			n = 1;
+	for (k = a; s[k] != '\0'; k += n + (s[k + n] != '\0')) {
+		n = strspn(s + k, "0123456789");
+		if (in_tracking(s, k)) {
+			ng = 0;
+			continue;
+		}
+		if (ng == MAXC / 2)
+			memmove(g, g + 1, --ng * sizeof(g[0]));
+		g[ng].s = s + k;
+		g[ng].n = n;
+		g[ng++].seg = i;
+	}
+	if ((nfirst = ng) == 0)
+		return -1;
+	for (j = i + 1; j < tk->n && ng < MAXC; j++) {
+		s = tk->t[j].s;
+		/* "#1001" is an order number as written. */
+		if (!isdigit((unsigned char)s[0]) || tk->t[j].pre != 0)
+			break;
+		b = lead_end(s);
+		for (k = 0; k < b && ng < MAXC; k += n + 1) {
+			n = strspn(s + k, "0123456789");
+			if (in_tracking(s, k))
+				break;
+			g[ng].s = s + k;
+			g[ng].n = n;
+			g[ng++].seg = j;
+		}
+		if (k < b || s[b] != '\0')
+			break;
+	}
+	for (x = 0; x < nfirst; x++) {
+		for (y = x, n = 0; y < ng; y++) {
+			m = g[y].n < sizeof(d) - 1 - n ? g[y].n :
+			    sizeof(d) - 1 - n;
+			memcpy(d + n, g[y].s, m);
+			n += m;
+			d[n] = '\0';
+			if (g[y].seg > i && (kind = kind_of(d, n, &c)) >= 0) {
+				*last = g[y].seg;
+				return kind;
+			}
+			if (n > 19)
+				break;
+		}
+	}
+	return -1;
+}
+
 int
 va_redact_find(const struct va_toks *tk, char *const *words, int nw,
     struct va_redaction *out, int max)
 {
-	static const char *const code_ctx[] = { "cvv", "cvc", "csc", "cvv2",
-		"security", "verification", "cid", NULL };
-	static const char *const code_card[] = { "code", "pin", NULL };
-	static const char *const ssn_ctx[] = { "social", "ssn", NULL };
-	static const char *const bank_ctx[] = { "account", "routing",
-		"iban", "acct", NULL };
-	static const char *const order_ctx[] = { "order", "tracking",
-		"phone", NULL };
-	const struct va_tok *t;
-	int i, nr = 0, card_ctx, track_ctx, card_seen = 0, kind, b, o;
+	struct ctx c;
+	int i, nr = 0, kind, chain, last, pend = -1, pend_kind = -1;
 	int ssn_at = -1 - CONTEXT;
-	size_t n;
 
 	(void)nw;
-	card_ctx = anywhere(tk, "card") || anywhere(tk, "visa") ||
+	memset(&c, 0, sizeof(c));
+	c.card = anywhere(tk, "card") || anywhere(tk, "visa") ||
 	    anywhere(tk, "mastercard") || anywhere(tk, "amex");
-	track_ctx = anywhere(tk, "tracking") || anywhere(tk, "track") ||
+	c.track = anywhere(tk, "tracking") || anywhere(tk, "track") ||
 	    anywhere(tk, "package") || anywhere(tk, "parcel") ||
 	    anywhere(tk, "shipment");
 	for (i = 0; i < tk->n && nr < max; i++) {
-		t = &tk->t[i];
-		if (!t->num)
-			continue;
-		kind = -1;
-		if (ssn_in(words, t))
-			kind = VA_RED_SSN;
-		else if (!all_digits(t->s, &n)) {
-			if (card_inside(t->s, card_ctx, track_ctx))
-				kind = VA_RED_CARD;
-		} else if (is_card(t->s, n, card_ctx, track_ctx))
-			kind = VA_RED_CARD;
-		else if (n == 9 && (before(tk, i, ssn_ctx) ||
-		    i - ssn_at <= CONTEXT))
-			kind = VA_RED_SSN;
-		else if ((n == 3 || n == 4) && (before(tk, i, code_ctx) ||
-		    ((card_ctx || card_seen) && before(tk, i, code_card))))
-			kind = VA_RED_CODE;
-		else if (n >= 6 && n <= 17 && (b = before(tk, i, bank_ctx))) {
-			o = before(tk, i, order_ctx);
-			if (o < b)
-				kind = VA_RED_BANK;
+		token_ctx(tk, i, ssn_at, &c);
+		kind = token_kind(tk, words, i, &c);
+		if (kind < 0 && i <= pend)
+			kind = pend_kind;
+		if ((chain = chain_kind(tk, i, &c, &last)) >= 0 &&
+		    last > pend) {
+			pend = last;
+			pend_kind = chain;
+			if (kind < 0)
+				kind = chain;
 		}
 		if (kind < 0)
 			continue;
 		if (kind == VA_RED_CARD)
-			card_seen = 1;
+			c.seen = 1;
 		/* As "ssn" would: the text redacted reads "[ssn]" there. */
 		if (kind == VA_RED_SSN)
 			ssn_at = i;
-		out[nr].first = t->first;
-		out[nr].last = t->last;
+		out[nr].first = tk->t[i].first;
+		out[nr].last = tk->t[i].last;
 		out[nr++].kind = (enum va_redact_kind)kind;
 	}
 	return nr;

@@ -215,6 +215,59 @@ main(void)
 	is_str(redact("track 1Z5R89390357567127", &j), "",
 	    "a valid ups number is no card");
 	free(j);
+	is_str(redact("card 4111111111111111/12", &j), "card_number",
+	    "a card number before a slash");
+	is_str(j, "card [card_number]", "a card number before a slash, text");
+	free(j);
+	is_str(redact("visa:4111111111111111", &j), "card_number",
+	    "a card number after a colon");
+	free(j);
+	is_str(redact("card=4111-1111-1111-1111", &j), "card_number",
+	    "a card number after an equals sign");
+	free(j);
+	is_str(redact("4111111111111111,thanks", &j), "card_number",
+	    "a card number before a comma inside a word");
+	free(j);
+	is_str(redact("(4111)1111-1111-1111", &j), "card_number",
+	    "a card number's groups split by brackets");
+	free(j);
+	is_str(redact("4111.1111.1111.1111", &j), "card_number",
+	    "a card number grouped by points");
+	free(j);
+	is_str(redact("12/4111-1111-1111-1111", &j), "card_number",
+	    "a card number's groups after other digits");
+	free(j);
+	is_str(redact("visa:4111 1111 1111 1111", &j), "card_number "
+	    "card_number", "a card number begun inside a word");
+	is_str(j, "[card_number] [card_number]",
+	    "a card number begun inside a word, text");
+	free(j);
+	is_str(redact("4111 1111 1111 1111,thanks", &j), "card_number "
+	    "card_number", "a card number ended inside a word");
+	free(j);
+	is_str(redact("ssn:123-45-6789", &j), "ssn", "an ssn inside a word");
+	free(j);
+	is_str(redact("ssn:123456789", &j), "ssn",
+	    "nine digits after ssn inside a word");
+	free(j);
+	is_str(redact("account:12345678", &j), "bank_account",
+	    "a bank account inside a word");
+	free(j);
+	is_str(redact("acct#1234 5678", &j), "bank_account bank_account",
+	    "a bank account begun inside a word");
+	free(j);
+	is_str(redact("order:12345678 account", &j), "",
+	    "an order number inside a word is no bank account");
+	free(j);
+	is_str(redact("tracking:1Z5R89390357567127", &j), "",
+	    "a valid tracking number inside a word is no card");
+	free(j);
+	is_str(redact("it is 4111111111111111 7", &j), "card_number",
+	    "a card number with a digit said after it");
+	free(j);
+	is_str(redact("order #1001 4111", &j), "",
+	    "an order number is no PII");
+	free(j);
 
 	is_str(entity("order one two three four"), "order_number=1234",
 	    "order number");
