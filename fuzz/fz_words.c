@@ -13,17 +13,21 @@
  *   a run of only digit words, "oh" and digit strings reads as the
  *   digits an independent reading gives; it ends (libFuzzer's timeout)
  *   and its arithmetic stays defined (UBSan);
- * - va_redact_find() gives whole number tokens in order, at most max,
- *   and fewer with a smaller max are the first of the same spans;
+ * - va_redact_find() gives whole tokens holding digits (number tokens,
+ *   or words with digits among punctuation), in order, at most max, and
+ *   fewer with a smaller max are the first of the same spans;
  *   va_redact_join() writes what an independent join writes;
  * - PII does not travel: the joined text split and parsed again has
- *   nothing for va_redact_find() to take, no number token holds a run of
- *   digits that redact.h calls a card number (13 to 19 digits passing
- *   Luhn, checked here by a Luhn of our own, or a longer run starting
- *   with one, or 12 to 19 near "card"; a valid tracking number only as
- *   redact.h allows), whether the digits stand together or with a
- *   letter or a point among them, and no word is an SSN written
- *   123-45-6789;
+ *   nothing for va_redact_find() to take, and no digits that redact.h
+ *   calls a card number (13 to 19 digits passing Luhn, checked here by
+ *   a Luhn of our own, or a longer run starting with one, or 12 to 19
+ *   near "card"; a valid tracking number only as redact.h allows) are
+ *   left in a number token, a word or the text: not a stretch of digits,
+ *   not a maximal stretch of digit groups joined by one of - . / (or a
+ *   space, across words; a point in a number token), not all the digits
+ *   of a token or word taken together, except inside a valid tracking
+ *   number with letters, read as itself; and no word holds an SSN
+ *   written 123-45-6789;
  * - va_entities_find() gives at most max entities, in word order, never
  *   two on one word nor one on a redacted word, with a NUL-terminated
  *   value of its type's shape: an order number of 3 to 12 digits, maybe
@@ -35,8 +39,11 @@
  * Deliberately not checked: which intent-level meaning a number has (an
  * order number or a phone is a judgement), the readings of teens, tens
  * and cardinals, tracking check digits (t_tracking's business), security
- * codes and bank accounts beyond the second pass finding none, and
- * dates' exact days.
+ * codes and bank accounts beyond the second pass finding none, a card
+ * number among spoken digits with more said around it ("nine four one
+ * one ..." reads as one run of 17), stretches of digit groups other than
+ * the maximal ones ("4111-1111-1111-1111/12"; redact.c reads those too),
+ * and dates' exact days.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -240,12 +247,12 @@ check_redactions(const struct va_toks *tk, char *const *w, int n,
 	for (i = 0, k = 0; i < nr; i++) {
 		FZ_CHECK(r[i].kind < VA_RED_NKINDS);
 		FZ_CHECK(i == 0 || r[i].first > r[i - 1].last);
-		/* A whole number token. */
+		/* A whole token, a number or a word holding digits. */
 		while (k < tk->n && tk->t[k].first < r[i].first)
 			k++;
-		FZ_CHECK(k < tk->n && tk->t[k].num &&
-		    tk->t[k].first == r[i].first &&
+		FZ_CHECK(k < tk->n && tk->t[k].first == r[i].first &&
 		    tk->t[k].last == r[i].last);
+		FZ_CHECK(strpbrk(tk->t[k].s, "0123456789") != NULL);
 	}
 	/* A smaller max keeps the first of the same spans. */
 	m = nr / 2;
@@ -323,14 +330,9 @@ word_said(const struct va_toks *tk, const char *const *ws)
 	return 0;
 }
 
-/*
- * The digits d (length n) of token s are a card number as redact.h has
- * it: by the rules for a run, and when d is not all of s (a stretch, or
- * the digits without the letters) only if s is no valid tracking number.
- */
+/* The digits d (length n) are a card number as redact.h has it. */
 static int
-ref_card(const char *s, const char *d, size_t n, int card_ctx,
-    int track_ctx)
+ref_card(const char *d, size_t n, int card_ctx, int track_ctx)
 {
 	char run[256];
 	size_t k;
@@ -347,22 +349,118 @@ ref_card(const char *s, const char *d, size_t n, int card_ctx,
 	if (!card)
 		return 0;
 	/* A valid tracking number: in tracking talk, or a longer run. */
-	if ((n > 19 || (track_ctx && !card_ctx)) && valid_tracking(run))
-		return 0;
-	return n == strlen(s) || !valid_tracking(s);
+	return !((n > 19 || (track_ctx && !card_ctx)) && valid_tracking(run));
 }
 
+/*
+ * s with every piece of letters and digits that is a valid tracking
+ * number holding a letter ("1Z...") turned to '_': redact.h reads it as
+ * itself, and its digits with no others.
+ */
+static void
+blank_tracking(char *s)
+{
+	char piece[64];
+	size_t k, n, i;
+	int letter;
+
+	for (k = 0; s[k] != '\0'; k += n) {
+		for (n = 0, letter = 0; isalnum((unsigned char)s[k + n]); n++)
+			letter |= isalpha((unsigned char)s[k + n]) != 0;
+		if (n == 0) {
+			n = 1;
+			continue;
+		}
+		if (!letter || n >= sizeof(piece))
+			continue;
+		memcpy(piece, s + k, n);
+		piece[n] = '\0';
+		if (valid_tracking(piece))
+			for (i = 0; i < n; i++)
+				s[k + i] = '_';
+	}
+}
+
+/*
+ * No card number among the digits of s (a token's digits, a word, or the
+ * text): each stretch of digits alone, each maximal stretch of digit
+ * groups joined by one of sep, and when word is set all the digits of
+ * each part of s between valid tracking numbers taken together.
+ */
+static void
+check_digits(const char *text, const char *s0, const char *sep, int word,
+    int card_ctx, int track_ctx)
+{
+	char *s, *d, *all;
+	size_t k, e, end, n, na = 0;
+
+	if ((s = strdup(s0)) == NULL || (d = strdup(s0)) == NULL ||
+	    (all = strdup(s0)) == NULL)
+		abort();
+	blank_tracking(s);
+	for (k = 0; s[k] != '\0'; k = end) {
+		if (!isdigit((unsigned char)s[k])) {
+			if (word && s[k] == '_' && na > 0) {
+				FZ_CHECK(!ref_card(all, na, card_ctx,
+				    track_ctx));
+				na = 0;
+			}
+			end = k + 1;
+			continue;
+		}
+		for (end = k, n = 0; isdigit((unsigned char)s[end]) ||
+		    (s[end] != '\0' && strchr(sep, s[end]) != NULL &&
+		    isdigit((unsigned char)s[end - 1]) &&
+		    isdigit((unsigned char)s[end + 1])); end++)
+			if (isdigit((unsigned char)s[end]))
+				d[n++] = s[end];
+		if (ref_card(d, n, card_ctx, track_ctx))
+			fprintf(stderr, "redacted: %s\ncard %.*s in %s\n", text,
+			    (int)n, d, s0);
+		FZ_CHECK(!ref_card(d, n, card_ctx, track_ctx));
+		memcpy(all + na, d, n);
+		na += n;
+		/* Each stretch of digits alone. */
+		for (e = k; e < end; e += n) {
+			if ((n = strspn(s + e, "0123456789")) == 0) {
+				n = 1;
+				continue;
+			}
+			if (ref_card(s + e, n, card_ctx, track_ctx))
+				fprintf(stderr, "redacted: %s\ncard %.*s\n",
+				    text, (int)n, s + e);
+			FZ_CHECK(!ref_card(s + e, n, card_ctx, track_ctx));
+		}
+	}
+	if (word && na > 0) {
+		if (ref_card(all, na, card_ctx, track_ctx))
+			fprintf(stderr, "redacted: %s\ncard in %s\n", text, s0);
+		FZ_CHECK(!ref_card(all, na, card_ctx, track_ctx));
+	}
+	free(all);
+	free(d);
+	free(s);
+}
+
+/* ddd-dd-dddd somewhere in c, with no digit either side. */
 static int
 ssn_written(const char *c)
 {
 	static const char pat[] = "ddd-dd-dddd";
+	size_t k;
 	int i;
 
-	for (i = 0; pat[i] != '\0'; i++)
-		if (pat[i] == 'd' ? !isdigit((unsigned char)c[i]) :
-		    c[i] != '-')
-			return 0;
-	return c[i] == '\0';
+	for (k = 0; c[k] != '\0'; k++) {
+		if (k > 0 && isdigit((unsigned char)c[k - 1]))
+			continue;
+		for (i = 0; pat[i] != '\0'; i++)
+			if (pat[i] == 'd' ? !isdigit((unsigned char)c[k + i]) :
+			    c[k + i] != '-')
+				break;
+		if (pat[i] == '\0' && !isdigit((unsigned char)c[k + i]))
+			return 1;
+	}
+	return 0;
 }
 
 /* What the redacted text holds when read again. */
@@ -376,9 +474,9 @@ check_second_pass(const char *text)
 	struct va_redaction r[MAXW];
 	struct va_toks tk;
 	const struct va_tok *t;
-	char *w[MAXW], c[256], all[256];
-	int n, nr, i, card_ctx, track_ctx;
-	size_t k, d, na;
+	char *w[MAXW], *blanked;
+	int n, nr, i, card_ctx, track_ctx, skip;
+	size_t k, d, o;
 
 	n = split(text, w);
 	FZ_CHECK(va_spoken_parse(&tk, w, n) == 0);
@@ -389,40 +487,34 @@ check_second_pass(const char *text)
 	FZ_CHECK(nr == 0);
 	card_ctx = word_said(&tk, card_w);
 	track_ctx = word_said(&tk, track_w);
-	for (i = 0; i < tk.n; i++) {
+	/*
+	 * The digits of every number token, every word, and the text: a
+	 * number token that is a valid tracking number is read as itself.
+	 */
+	if ((blanked = strdup(text)) == NULL)
+		abort();
+	for (i = 0, o = 0; i < tk.n; i++) {
 		t = &tk.t[i];
-		if (!t->num)
-			continue;
-		for (k = 0, na = 0; t->s[k] != '\0'; k += d) {
-			if ((d = strspn(t->s + k, "0123456789")) == 0) {
-				d = 1;
-				continue;
-			}
-			memcpy(all + na, t->s + k, d);
-			na += d;
-			if (ref_card(t->s, t->s + k, d, card_ctx, track_ctx))
-				fprintf(stderr, "redacted: %s\ncard in %s\n",
-				    text, t->s);
-			FZ_CHECK(!ref_card(t->s, t->s + k, d, card_ctx,
-			    track_ctx));
-		}
-		/* All the digits, a letter or a point dropped. */
-		if (na > 0 && na < strlen(t->s)) {
-			all[na] = '\0';
-			if (ref_card(t->s, all, na, card_ctx, track_ctx))
-				fprintf(stderr, "redacted: %s\ncard in %s\n",
-				    text, t->s);
-			FZ_CHECK(!ref_card(t->s, all, na, card_ctx,
-			    track_ctx));
+		if (t->num)
+			check_digits(text, t->s, ".", 1, card_ctx, track_ctx);
+		skip = t->num && t->alpha && valid_tracking(t->s);
+		for (k = (size_t)t->first; k <= (size_t)t->last; k++) {
+			if (o > 0)
+				blanked[o++] = ' ';
+			for (d = 0; w[k][d] != '\0'; d++)
+				blanked[o++] = skip ? '_' : w[k][d];
+			if (!skip)
+				check_digits(text, w[k], "-./", 1, card_ctx,
+				    track_ctx);
+			if (ssn_written(w[k]))
+				fprintf(stderr, "redacted: %s\nssn %s\n", text,
+				    w[k]);
+			FZ_CHECK(!ssn_written(w[k]));
 		}
 	}
-	for (i = 0; i < n; i++) {
-		if (!ref_clean(w[i], c, sizeof(c), 0))
-			continue;	/* longer than an SSN */
-		if (ssn_written(c))
-			fprintf(stderr, "redacted: %s\nssn %s\n", text, w[i]);
-		FZ_CHECK(!ssn_written(c));
-	}
+	blanked[o] = '\0';
+	check_digits(text, blanked, "-./ ", 0, card_ctx, track_ctx);
+	free(blanked);
 	va_spoken_free(&tk);
 	free_words(w, n);
 }
