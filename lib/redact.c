@@ -176,6 +176,35 @@ tracking_piece(const char *s, size_t n)
 	return is_tracking(buf);
 }
 
+/* The letter and digit piece of s around position p is a tracking number. */
+static int
+in_tracking(const char *s, size_t p)
+{
+	size_t l = p, r = p;
+
+	while (l > 0 && isalnum((unsigned char)s[l - 1]))
+		l--;
+	while (isalnum((unsigned char)s[r]))
+		r++;
+	return tracking_piece(s + l, r - l);
+}
+
+/*
+ * Past 19 digits, more digits still make a card number when one starts
+ * them (a valid tracking number of those digits is none; a longer one
+ * may be).
+ */
+static int
+card_start(const char *d, size_t n)
+{
+	size_t k;
+
+	for (k = 13; k <= 19 && k <= n; k++)
+		if (va_luhn_valid(d, k))
+			return n < 127;
+	return 0;
+}
+
 #define MAXG	256		/* digit groups judged in one word */
 
 struct group {
@@ -187,8 +216,9 @@ struct group {
 
 /*
  * Any run of consecutive groups g[0..ng) within one segment: its digits
- * together, up to 19 of them and the first run beyond (a card number
- * with more digits after it), take the kind of the context before it.
+ * together take the kind of the context before it. Past 19 digits only
+ * a card number starting them counts, so runs stop growing when none
+ * does.
  */
 static int
 groups_kind(const struct group *g, int ng)
@@ -207,7 +237,7 @@ groups_kind(const struct group *g, int ng)
 			d[n] = '\0';
 			if ((kind = kind_of(d, n, &g[a].c)) >= 0)
 				return kind;
-			if (n > 19)
+			if (n > 19 && !card_start(d, n))
 				break;
 		}
 	}
@@ -308,6 +338,44 @@ token_ctx(const struct va_toks *tk, int i, int ssn_at, struct ctx *c)
 	    before(tk, i, order_ctx) < b;
 }
 
+/*
+ * The digits written in the words of a run, read in groups as in
+ * word_kind(): a number word said after them ("4111 1111 1111 1111
+ * hundred") must not hide the card number they write.
+ */
+static int
+written_kind(char *const *words, const struct va_tok *t,
+    const struct ctx *c)
+{
+	struct group g[MAXG];
+	const char *w;
+	size_t k, n;
+	int i, ng = 0, seg = 0;
+
+	for (i = t->first; i <= t->last; i++) {
+		w = words[i];
+		if (strpbrk(w, "0123456789") == NULL)
+			seg++;
+		for (k = 0; w[k] != '\0'; k += n) {
+			if ((n = strspn(w + k, "0123456789")) == 0) {
+				n = 1;
+				continue;
+			}
+			if (in_tracking(w, k)) {
+				seg++;
+				continue;
+			}
+			if (ng == MAXG)
+				return VA_RED_CARD;	/* too many: err */
+			g[ng].s = w + k;
+			g[ng].n = n;
+			g[ng].seg = seg;
+			g[ng++].c = *c;
+		}
+	}
+	return groups_kind(g, ng);
+}
+
 /* The kind of token i by itself, or -1. */
 static int
 token_kind(const struct va_toks *tk, char *const *words, int i,
@@ -330,6 +398,8 @@ token_kind(const struct va_toks *tk, char *const *words, int i,
 		if (t->first < t->last &&
 		    strpbrk(words[k], "0123456789") != NULL)
 			kind = word_kind(words[k], c);
+	if (kind < 0 && t->num && t->first < t->last)
+		kind = written_kind(words, t, c);
 	return kind;
 }
 /* Where a stretch of digit groups joined by - . or / ends s, or its end. */
@@ -364,19 +434,6 @@ lead_end(const char *s)
 			return k;
 		k++;
 	}
-}
-
-/* The letter and digit piece of s around position p is a tracking number. */
-static int
-in_tracking(const char *s, size_t p)
-{
-	size_t l = p, r = p;
-
-	while (l > 0 && isalnum((unsigned char)s[l - 1]))
-		l--;
-	while (isalnum((unsigned char)s[r]))
-		r++;
-	return tracking_piece(s + l, r - l);
 }
 
 #define MAXC	24		/* groups followed from word to word */
@@ -446,7 +503,7 @@ chain_kind(const struct va_toks *tk, int i, const struct ctx *c0, int *last)
 				*last = g[y].seg;
 				return kind;
 			}
-			if (n > 19)
+			if (n > 19 && !card_start(d, n))
 				break;
 		}
 	}

@@ -265,6 +265,12 @@ main(void)
 	is_str(redact("it is 4111111111111111 7", &j), "card_number",
 	    "a card number with a digit said after it");
 	free(j);
+	is_str(redact("(4111 1111 1111 1111) hundred", &j), "card_number",
+	    "a card number written before a number word");
+	free(j);
+	is_str(redact("i2222222222222222222222222222222222:222", &j),
+	    "card_number", "a card number starting a longer tracking-like run");
+	free(j);
 	is_str(redact("order #1001 4111", &j), "",
 	    "an order number is no PII");
 	free(j);
