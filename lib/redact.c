@@ -439,23 +439,62 @@ lead_end(const char *s)
 #define MAXC	24		/* groups followed from word to word */
 
 /*
+ * Token j as chain_kind() reads it, a new string: its digits, or when
+ * written is set and it is a run of several words the words written,
+ * joined by '/', a word without digits standing as "x" ("117 thousand 8
+ * 5" reads "117/x/8/5"). NULL when out of memory.
+ */
+static char *
+tok_text(const struct va_toks *tk, char *const *words, int j, int written)
+{
+	const struct va_tok *t = &tk->t[j];
+	size_t len = 1;
+	char *s, *p;
+	int k;
+
+	if (!written || !t->num || t->first == t->last)
+		return strdup(t->s);
+	for (k = t->first; k <= t->last; k++)
+		len += strlen(words[k]) + 1;
+	if ((s = p = malloc(len)) == NULL)
+		return NULL;
+	for (k = t->first; k <= t->last; k++) {
+		if (k > t->first)
+			*p++ = '/';
+		if (strpbrk(words[k], "0123456789") == NULL)
+			*p++ = 'x';
+		else
+			p += strlen(strcpy(p, words[k]));
+	}
+	*p = '\0';
+	return s;
+}
+
+/*
  * A card number (or SSN, bank account) said across words: digits ending
  * token i ("visa:4111") and beginning the tokens after it ("1111 1111
- * 1111", "1111,thanks"). Groups from token i read with groups of later
- * tokens as in word_kind(); *last gets the last token they need.
+ * 1111", "1111,thanks"), runs read as their digits or, when written is
+ * set, as the words written in them. Groups from token i read with
+ * groups of later tokens as in word_kind(); *last gets the last token
+ * they need.
  */
 static int
-chain_kind(const struct va_toks *tk, int i, const struct ctx *c0, int *last)
+chain_kind(const struct va_toks *tk, char *const *words, int i,
+    const struct ctx *c0, int written, int *last)
 {
 	struct group g[MAXC];
 	struct ctx c = *c0;
-	const char *s = tk->t[i].s;
-	char d[128];
+	char *str[MAXC], *s, d[128];
 	size_t a, b, k, n, m;
-	int j, x, y, ng = 0, nfirst, kind;
+	int j, x, y, ng = 0, ns = 0, nfirst, kind = -1;
 
-	if (i + 1 >= tk->n || (a = tail_start(s)) == strlen(s))
+	*last = i;
+	if (i + 1 >= tk->n)
 		return -1;
+	if ((s = str[ns++] = tok_text(tk, words, i, written)) == NULL)
+		return VA_RED_CARD;	/* out of memory: err */
+	if ((a = tail_start(s)) == strlen(s))
+		goto done;
 	for (k = 0; k < a; k += n)
 		if ((n = strspn(s + k, "abcdefghijklmnopqrstuvwxyz")) > 0)
 			word_ctx(s + k, n, &c);
@@ -474,12 +513,15 @@ chain_kind(const struct va_toks *tk, int i, const struct ctx *c0, int *last)
 		g[ng++].seg = i;
 	}
 	if ((nfirst = ng) == 0)
-		return -1;
+		goto done;
 	for (j = i + 1; j < tk->n && ng < MAXC; j++) {
-		s = tk->t[j].s;
 		/* "#1001" is an order number as written. */
-		if (!isdigit((unsigned char)s[0]) || tk->t[j].pre != 0)
+		if (!isdigit((unsigned char)tk->t[j].s[0]) || tk->t[j].pre != 0)
 			break;
+		if ((s = str[ns++] = tok_text(tk, words, j, written)) == NULL) {
+			kind = VA_RED_CARD;
+			goto done;
+		}
 		b = lead_end(s);
 		for (k = 0; k < b && ng < MAXC; k += n + 1) {
 			n = strspn(s + k, "0123456789");
@@ -501,13 +543,16 @@ chain_kind(const struct va_toks *tk, int i, const struct ctx *c0, int *last)
 			d[n] = '\0';
 			if (g[y].seg > i && (kind = kind_of(d, n, &c)) >= 0) {
 				*last = g[y].seg;
-				return kind;
+				goto done;
 			}
 			if (n > 19 && !card_start(d, n))
 				break;
 		}
 	}
-	return -1;
+done:
+	while (ns > 0)
+		free(str[--ns]);
+	return kind;
 }
 
 int
@@ -530,7 +575,8 @@ va_redact_find(const struct va_toks *tk, char *const *words, int nw,
 		kind = token_kind(tk, words, i, &c);
 		if (kind < 0 && i <= pend)
 			kind = pend_kind;
-		if ((chain = chain_kind(tk, i, &c, &last)) >= 0 &&
+		if (((chain = chain_kind(tk, words, i, &c, 0, &last)) >= 0 ||
+		    (chain = chain_kind(tk, words, i, &c, 1, &last)) >= 0) &&
 		    last > pend) {
 			pend = last;
 			pend_kind = chain;

@@ -271,6 +271,10 @@ main(void)
 	is_str(redact("i2222222222222222222222222222222222:222", &j),
 	    "card_number", "a card number starting a longer tracking-like run");
 	free(j);
+	is_str(redact("it was 2 thousand 4111 1111 1111 1111,thanks", &j),
+	    "card_number card_number",
+	    "a card number written after a cardinal, ended in a word");
+	free(j);
 	is_str(redact("order #1001 4111", &j), "",
 	    "an order number is no PII");
 	free(j);
