@@ -389,14 +389,19 @@ token_kind(const struct va_toks *tk, char *const *words, int i,
 		return -1;
 	if (ssn_in(words, t))
 		return VA_RED_SSN;
+	/* "1Z5R-8939-...": a tracking number, whatever its words. */
+	if (t->num && t->alpha && is_tracking(t->s))
+		return -1;
 	if (t->num && all_digits(t->s, &n))
 		kind = kind_of(t->s, n, c);
 	else
 		kind = word_kind(t->s, c);
-	/* "4111111111111111 7": each word written is read by itself too. */
+	/*
+	 * Each word written is read by itself too: "4111111111111111 7",
+	 * and "4111.111111111111111" loses its point in the run.
+	 */
 	for (k = t->first; kind < 0 && t->num && k <= t->last; k++)
-		if (t->first < t->last &&
-		    strpbrk(words[k], "0123456789") != NULL)
+		if (strpbrk(words[k], "0123456789") != NULL)
 			kind = word_kind(words[k], c);
 	if (kind < 0 && t->num && t->first < t->last)
 		kind = written_kind(words, t, c);

@@ -275,6 +275,12 @@ main(void)
 	    "card_number card_number",
 	    "a card number written after a cardinal, ended in a word");
 	free(j);
+	is_str(redact("GM29511.2602926129033612870406225174494", &j),
+	    "card_number", "a card number after a point in a run");
+	free(j);
+	is_str(redact("track 1Z5R-8939-0357-5671-27", &j), "",
+	    "a valid ups number with dashes is no card");
+	free(j);
 	is_str(redact("order #1001 4111", &j), "",
 	    "an order number is no PII");
 	free(j);
