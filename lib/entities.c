@@ -387,6 +387,7 @@ va_entities_find(const struct va_toks *tk, char *const *words, int nw,
 	track_ctx = said(tk, "tracking") || said(tk, "track");
 	for (i = 0; i < tk->n && n < max; i++) {
 		const struct va_tok *t = &tk->t[i];
+		int i0 = i;
 
 		if (redacted(r, nr, t->first, t->last))
 			continue;
@@ -453,6 +454,15 @@ va_entities_find(const struct va_toks *tk, char *const *words, int nw,
 				    t->s);
 		} else
 			continue;
+		/*
+		 * A date or an amount reaching into a redacted word ("march
+		 * 1 11/11" with the digits of "11/11" a card's) is none: the
+		 * words go on one by one.
+		 */
+		if (redacted(r, nr, first, last)) {
+			i = i0;
+			continue;
+		}
 		e->first = first;
 		e->last = last;
 		n++;

@@ -317,6 +317,8 @@ main(void)
 	    "a decimal point makes no phone");
 	is_str(entity("it was 1292 9.990.12"), "",
 	    "eleven characters with a point make no phone");
+	is_str(entities("march 4 111111111111111,thanks"), "",
+	    "no date takes a word of a redacted card number");
 	is_str(entity("fifty pounds"), "money=5000/GBP", "pounds after");
 	is_str(entity("$19.99"), "money=1999/USD", "dollar sign");
 	is_str(entity("twenty dollars and five cents"), "money=2005/USD",
