@@ -389,8 +389,12 @@ token_kind(const struct va_toks *tk, char *const *words, int i,
 		return -1;
 	if (ssn_in(words, t))
 		return VA_RED_SSN;
-	/* "1Z5R-8939-...": a tracking number, whatever its words. */
-	if (t->num && t->alpha && is_tracking(t->s))
+	/*
+	 * A tracking number is one whatever its words ("1Z5R-8939-...",
+	 * "9 6 1 1 0 2 ..."), where is_card() lets it be one.
+	 */
+	if (t->num && is_tracking(t->s) && (t->alpha || strlen(t->s) > 19 ||
+	    (c->track && !c->card)))
 		return -1;
 	if (t->num && all_digits(t->s, &n))
 		kind = kind_of(t->s, n, c);

@@ -281,6 +281,9 @@ main(void)
 	is_str(redact("track 1Z5R-8939-0357-5671-27", &j), "",
 	    "a valid ups number with dashes is no card");
 	free(j);
+	is_str(redact("my tracking number is 9 6 1 1 0 2 0 9 8 7 6 5 4 3 1 2 "
+	    "3 4 5 6 7 2", &j), "", "a tracking number said digit by digit");
+	free(j);
 	is_str(redact("order #1001 4111", &j), "",
 	    "an order number is no PII");
 	free(j);
