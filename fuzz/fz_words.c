@@ -26,8 +26,9 @@
  *   not a maximal stretch of digit groups joined by one of - . / (or a
  *   space, across words; a point in a number token), not all the digits
  *   of a token or word taken together, except inside a valid tracking
- *   number with letters, read as itself; and no word holds an SSN
- *   written 123-45-6789;
+ *   number with letters, read as itself, and in the words of a run that
+ *   is a valid tracking number redact.h exempts; and no word holds an
+ *   SSN written 123-45-6789;
  * - va_entities_find() gives at most max entities, in word order, never
  *   two on one word nor one on a redacted word, with a NUL-terminated
  *   value of its type's shape: an order number of 3 to 12 digits, maybe
@@ -497,7 +498,13 @@ check_second_pass(const char *text)
 		t = &tk.t[i];
 		if (t->num)
 			check_digits(text, t->s, ".", 1, card_ctx, track_ctx);
-		skip = t->num && t->alpha && valid_tracking(t->s);
+		/*
+		 * A run that is a valid tracking number where redact.h lets
+		 * it be (letters, more than 19 digits, or parcel talk and
+		 * no card) is no card whatever its words say.
+		 */
+		skip = t->num && valid_tracking(t->s) && (t->alpha ||
+		    strlen(t->s) > 19 || (track_ctx && !card_ctx));
 		for (k = (size_t)t->first; k <= (size_t)t->last; k++) {
 			if (o > 0)
 				blanked[o++] = ' ';
