@@ -540,9 +540,25 @@ static void
 mark_overridden(const struct va_event *src, unsigned char *skip)
 {
 	static struct keyset seen;
+	const struct va_jmember *m = src->js.m;
 	const char *key;
-	size_t i, klen;
+	size_t i, j, klen, n = src->js.n;
 
+	/*
+	 * Most events have a dozen members, none escaped in its key: there
+	 * comparing the raw keys pairwise costs less than hashing them.
+	 */
+	for (i = 0; i < n && n <= 32 && !m[i].kesc; i++)
+		;
+	if (i == n) {
+		for (i = 0; i < n; i++) {
+			skip[i] = 0;
+			for (j = i + 1; j < n && !skip[i]; j++)
+				skip[i] = m[j].klen == m[i].klen &&
+				    memcmp(m[j].key, m[i].key, m[i].klen) == 0;
+		}
+		return;
+	}
 	ks_clear(&seen);
 	for (i = src->js.n; i-- > 0;) {
 		member_key(&src->js.m[i], &key, &klen);
