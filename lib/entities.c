@@ -325,6 +325,9 @@ money_at(const struct va_toks *tk, int i, struct va_entity *e)
 	if (t->alpha || strlen(t->s) > 15)
 		return -1;
 	dot = strchr(t->s, '.');
+	/* "$19.99 5" joined as 19.995: no amount of money. */
+	if (dot != NULL && strlen(dot + 1) > 2)
+		return -1;
 	if (t->pre == '$')
 		strcpy(e->currency, "USD");
 	else if (!currency_at(tk, j, e->currency))

@@ -41,7 +41,10 @@ va_spoken_digit(const char *w)
 	return lookup(units, w);
 }
 
-/* A literal made of digits, maybe grouped by dashes or dots. */
+/*
+ * A literal made of digits, maybe grouped by dashes or dots, or in
+ * thousands by commas ("1,299.50").
+ */
 static int
 literal(const char *w, char *out, size_t outsz)
 {
@@ -62,7 +65,12 @@ literal(const char *w, char *out, size_t outsz)
 			/* A decimal point: "19.99". */
 			if (o + 1 < outsz)
 				out[o++] = '.';
-		} else if ((*w == '-' || *w == '.') && o > 0 &&
+		} else if (*w == ',' && o > 0 &&
+		    isdigit((unsigned char)w[-1]) &&
+		    strspn(w + 1, "0123456789") == 3 &&
+		    (w[4] == '\0' || w[4] == ',' || w[4] == '.'))
+			continue;	/* thousands: "1,299.50" */
+		else if ((*w == '-' || *w == '.') && o > 0 &&
 		    w[1] != '\0')
 			continue;
 		else

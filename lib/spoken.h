@@ -3,7 +3,7 @@
  *
  * ASR output spells numbers out ("four one one one", "oh", "double five",
  * "twelve thirty four", "one hundred and five") or writes digits with
- * separators ("4111-1111", "#1001"). va_spoken_parse() cleans the words
+ * separators ("4111-1111", "#1001", thousands as in "1,299.50"). va_spoken_parse() cleans the words
  * (lower case, outer punctuation dropped) and joins every run of number
  * words and digit strings into one token holding the digits, remembering
  * which source words it came from, so entities and redaction work on

@@ -324,6 +324,12 @@ main(void)
 	    "no date takes a word of a redacted card number");
 	is_str(entity("fifty pounds"), "money=5000/GBP", "pounds after");
 	is_str(entity("$19.99"), "money=1999/USD", "dollar sign");
+	is_str(entity("a refund of $1,299.50"), "money=129950/USD",
+	    "thousands by commas");
+	is_str(entity("$1,299,000"), "money=129900000/USD",
+	    "thousands by commas, twice");
+	is_str(entity("it cost $19.99 5 dollars"), "",
+	    "three decimals are no amount (not 28.95)");
 	is_str(entity("twenty dollars and five cents"), "money=2005/USD",
 	    "dollars and cents");
 	is_str(entity("today"), "date=2023-11-14", "today");
