@@ -74,39 +74,6 @@ xstrdup(const char *s)
 }
 
 static int
-utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	int n, i;
-
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf)
-			n = 1, cp = *p & 0x1f;
-		else if (*p >= 0xe0 && *p <= 0xef)
-			n = 2, cp = *p & 0x0f;
-		else if (*p >= 0xf0 && *p <= 0xf4)
-			n = 3, cp = *p & 0x07;
-		else
-			return 0;
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-		    || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		p += n + 1;
-	}
-	return 1;
-}
-
-static int
 has_ctrl(const char *s)
 {
 	for (; *s != '\0'; s++)
@@ -261,7 +228,7 @@ check_text(const char *s, int utf8)
 	FZ_CHECK(s != NULL);
 	FZ_CHECK(!has_ctrl(s));
 	FZ_CHECK(strchr(s, '&') == NULL);
-	FZ_CHECK(!utf8 || utf8_valid(s));
+	FZ_CHECK(!utf8 || fz_utf8_valid(s));
 }
 
 /* Words to speak: no digit either. */
@@ -782,7 +749,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		how = hows[data[2] % (sizeof(hows) / sizeof(hows[0]))];
 	if ((text = strndup((const char *)data + skip, size - skip)) == NULL)
 		abort();
-	utf8 = utf8_valid(text);
+	utf8 = fz_utf8_valid(text);
 	check_normalize(text, utf8);
 	check_say_as(how, text, utf8);
 	check_plan(text, max_words, first_words, utf8);

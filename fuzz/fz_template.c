@@ -139,39 +139,6 @@ sb_esc(struct sb *b, const char *s)
 	}
 }
 
-static int
-utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	int n, i;
-
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf)
-			n = 1, cp = *p & 0x1f;
-		else if (*p >= 0xe0 && *p <= 0xef)
-			n = 2, cp = *p & 0x0f;
-		else if (*p >= 0xf0 && *p <= 0xf4)
-			n = 3, cp = *p & 0x07;
-		else
-			return 0;
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-		    || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		p += n + 1;
-	}
-	return 1;
-}
-
 /* Every control character of out is one of allowed. */
 static int
 ctrl_within(const char *out, const char *allowed)
@@ -439,7 +406,7 @@ check_one(const char *id, const char *how, const json_t *vars,
 
 	out = render(id, vars, &logged);
 	FZ_CHECK(out != NULL);
-	FZ_CHECK(utf8_valid(out));
+	FZ_CHECK(fz_utf8_valid(out));
 	FZ_CHECK(ctrl_within(out, ctrl));
 	n = check_markup(out, how);
 	/* One say-as for a value said as how asks. */
