@@ -445,7 +445,12 @@ lead_end(const char *s)
 	}
 }
 
-#define MAXC	24		/* groups followed from word to word */
+/*
+ * Groups followed from word to word: up to a card number's 19 digits
+ * said one a word at the end of token i ("6 hundred 9 8 7 ..."), and as
+ * many after it.
+ */
+#define MAXC	38
 
 /*
  * Token j as chain_kind() reads it, a new string: its digits, or when

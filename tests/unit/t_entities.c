@@ -284,6 +284,24 @@ main(void)
 	is_str(redact("my tracking number is 9 6 1 1 0 2 0 9 8 7 6 5 4 3 1 2 "
 	    "3 4 5 6 7 2", &j), "", "a tracking number said digit by digit");
 	free(j);
+	is_str(redact("my number is 6 hundred 9 8 7 6 5 4 3 1 2 3 4 5 6 "
+	    "7\xc3\xaa" "and 2", &j), "card_number card_number",
+	    "a card number said digit by digit after a cardinal, ended in "
+	    "a word");
+	is_str(j, "my number is [card_number] [card_number] 2",
+	    "each word of it redacted");
+	free(j);
+	is_str(redact("six 4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1,thanks", &j),
+	    "card_number card_number",
+	    "a card number said digit by digit after a digit word");
+	free(j);
+	is_str(redact("twelve 4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1,thanks", &j),
+	    "card_number card_number",
+	    "no digit of a card number said after a teen is left");
+	free(j);
+	is_str(redact("i paid six hundred dollars for order 10234", &j), "",
+	    "an amount and an order number are no card");
+	free(j);
 	is_str(redact("order #1001 4111", &j), "",
 	    "an order number is no PII");
 	free(j);
