@@ -14,7 +14,8 @@
  *   digits an independent reading gives; it ends (libFuzzer's timeout)
  *   and its arithmetic stays defined (UBSan);
  * - va_redact_find() gives whole tokens holding digits (number tokens,
- *   or words with digits among punctuation), in order, at most max, and
+ *   or words with digits among punctuation; a run cut at 127 characters
+ *   may hold them only in its words), in order, at most max, and
  *   fewer with a smaller max are the first of the same spans;
  *   va_redact_join() writes what an independent join writes;
  * - PII does not travel: the joined text split and parsed again has
@@ -242,18 +243,24 @@ check_redactions(const struct va_toks *tk, char *const *w, int n,
     const struct va_redaction *r, int nr, int max)
 {
 	struct va_redaction r2[MAXW];
-	int i, k, m, nr2;
+	int i, j, k, m, nr2, digit;
 
 	FZ_CHECK(nr >= 0 && nr <= max);
 	for (i = 0, k = 0; i < nr; i++) {
 		FZ_CHECK(r[i].kind < VA_RED_NKINDS);
 		FZ_CHECK(i == 0 || r[i].first > r[i - 1].last);
-		/* A whole token, a number or a word holding digits. */
+		/*
+		 * A whole token, a number or a word holding digits; a run
+		 * cut at 127 characters may hold them only in its words.
+		 */
 		while (k < tk->n && tk->t[k].first < r[i].first)
 			k++;
 		FZ_CHECK(k < tk->n && tk->t[k].first == r[i].first &&
 		    tk->t[k].last == r[i].last);
-		FZ_CHECK(strpbrk(tk->t[k].s, "0123456789") != NULL);
+		digit = strpbrk(tk->t[k].s, "0123456789") != NULL;
+		for (j = r[i].first; j <= r[i].last; j++)
+			digit |= strpbrk(w[j], "0123456789") != NULL;
+		FZ_CHECK(digit);
 	}
 	/* A smaller max keeps the first of the same spans. */
 	m = nr / 2;

@@ -376,6 +376,23 @@ written_kind(char *const *words, const struct va_tok *t,
 	return groups_kind(g, ng);
 }
 
+/*
+ * Digits in the token or in its words: a run cut at 127 characters
+ * ("ssDDD...king2 9400 1112 ...") may keep none of those written.
+ */
+static int
+has_digit(char *const *words, const struct va_tok *t)
+{
+	int i;
+
+	if (strpbrk(t->s, "0123456789") != NULL)
+		return 1;
+	for (i = t->first; i <= t->last; i++)
+		if (strpbrk(words[i], "0123456789") != NULL)
+			return 1;
+	return 0;
+}
+
 /* The kind of token i by itself, or -1. */
 static int
 token_kind(const struct va_toks *tk, char *const *words, int i,
@@ -385,7 +402,7 @@ token_kind(const struct va_toks *tk, char *const *words, int i,
 	size_t n;
 	int k, kind;
 
-	if (strpbrk(t->s, "0123456789") == NULL)
+	if (!has_digit(words, t))
 		return -1;
 	if (ssn_in(words, t))
 		return VA_RED_SSN;

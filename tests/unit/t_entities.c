@@ -299,6 +299,11 @@ main(void)
 	    "card_number card_number",
 	    "no digit of a card number said after a teen is left");
 	free(j);
+	is_str(redact("ssDDDDDDDDJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJ"
+	    "JJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJ"
+	    "JJJking2 9400 1112 0420 640607 87 x", &j), "card_number",
+	    "a card written in a run cut at 127 characters before its digits");
+	free(j);
 	is_str(redact("i paid six hundred dollars for order 10234", &j), "",
 	    "an amount and an order number are no card");
 	free(j);
