@@ -471,8 +471,7 @@ lead_end(const char *s)
 
 /*
  * Token j as chain_kind() reads it, a new string: its digits, or when
- * written is set and it is a run of several words the words written,
- * joined by '/', a word without digits standing as "x" ("117 thousand 8
+ * written is set and it is a run the words written, joined by '/', a word without digits standing as "x" ("117 thousand 8
  * 5" reads "117/x/8/5"). NULL when out of memory.
  */
 static char *
@@ -483,7 +482,8 @@ tok_text(const struct va_toks *tk, char *const *words, int j, int written)
 	char *s, *p;
 	int k;
 
-	if (!written || !t->num || t->first == t->last)
+	/* One word too: its text may be cut at 127 characters, not it. */
+	if (!written || !t->num)
 		return strdup(t->s);
 	for (k = t->first; k <= t->last; k++)
 		len += strlen(words[k]) + 1;

@@ -304,6 +304,13 @@ main(void)
 	    "JJJking2 9400 1112 0420 640607 87 x", &j), "card_number",
 	    "a card written in a run cut at 127 characters before its digits");
 	free(j);
+	is_str(redact("(NNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNN"
+	    "NNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNN"
+	    "NNN411 1111888/8888\xee" " 0555)", &j),
+	    "card_number card_number",
+	    "a card begun past the 127 characters kept of a word, ended in "
+	    "the next");
+	free(j);
 	is_str(redact("i paid six hundred dollars for order 10234", &j), "",
 	    "an amount and an order number are no card");
 	free(j);
