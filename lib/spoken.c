@@ -171,13 +171,14 @@ oh_zero(const struct word *w, int i, int n)
 
 /*
  * A cardinal from words[i] on ("one hundred and five", "two thousand
- * twenty"): returns the words used, 0 when words[i] starts none.
+ * twenty"), cur the value written before a scale word ("6 hundred"):
+ * returns the words used, 0 when words[i] starts none.
  */
 static int
-cardinal(const struct word *w, int i, int n, long *out)
+cardinal(const struct word *w, int i, int n, long cur, long *out)
 {
-	long total = 0, cur = 0;
-	int j, mult = 0, last = -1;
+	long total = 0;
+	int j, mult = 0, last = cur > 0 ? K_TENS : -1;
 
 	for (j = i; j < n; j++) {
 		switch (w[j].k) {
@@ -253,13 +254,31 @@ append(char *run, size_t *len, const char *s)
 	run[*len] = '\0';
 }
 
+/*
+ * The value of literal w[j] when it is digits a scale word multiplies
+ * ("6 hundred", "19 hundred", "250 thousand"), else 0.
+ */
+static long
+scaled(const struct word *w, int j, int n)
+{
+	long v;
+
+	if (j + 1 >= n || strlen(w[j].lit) > 6 ||
+	    strspn(w[j].lit, "0123456789") != strlen(w[j].lit))
+		return 0;
+	v = strtol(w[j].lit, NULL, 10);
+	if (w[j + 1].k == K_HUNDRED)
+		return v < 100 ? v : 0;
+	return w[j + 1].k == K_THOUSAND ? v : 0;
+}
+
 /* One run of number words from w[i]; returns the index after it. */
 static int
 run(const struct word *w, int i, int n, struct va_tok *t, char *buf)
 {
 	size_t len = 0;
 	char tmp[32];
-	long val;
+	long val, lv;
 	int j = i, used, k, chunks = 0, digits_after;
 
 	buf[0] = '\0';
@@ -267,10 +286,17 @@ run(const struct word *w, int i, int n, struct va_tok *t, char *buf)
 	t->cardinal = 0;
 	t->pre = w[i].pre;
 	while (j < n) {
-		if (w[j].k == K_LIT) {
+		if (w[j].k == K_LIT && (lv = scaled(w, j, n)) > 0 &&
+		    (used = cardinal(w, j + 1, n, lv, &val)) > 0) {
+			/* "6 hundred", "12 thousand": one number. */
+			snprintf(tmp, sizeof(tmp), "%ld", val);
+			append(buf, &len, tmp);
+			j += 1 + used;
+			t->cardinal = chunks == 0;
+		} else if (w[j].k == K_LIT) {
 			append(buf, &len, w[j].lit);
 			j++;
-		} else if ((used = cardinal(w, j, n, &val)) > 0) {
+		} else if ((used = cardinal(w, j, n, 0, &val)) > 0) {
 			snprintf(tmp, sizeof(tmp), "%ld", val);
 			append(buf, &len, tmp);
 			j += used;

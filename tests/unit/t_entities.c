@@ -354,6 +354,10 @@ main(void)
 	    "no date takes a word of a redacted card number");
 	is_str(entity("fifty pounds"), "money=5000/GBP", "pounds after");
 	is_str(entity("$19.99"), "money=1999/USD", "dollar sign");
+	is_str(entity("it was 6 hundred dollars"), "money=60000/USD",
+	    "a written number before hundred (not 6100)");
+	is_str(entity("250 thousand five hundred dollars"),
+	    "money=25050000/USD", "a written number before thousand");
 	is_str(entity("a refund of $1,299.50"), "money=129950/USD",
 	    "thousands by commas");
 	is_str(entity("$1,299,000"), "money=129900000/USD",
