@@ -471,8 +471,9 @@ lead_end(const char *s)
 
 /*
  * Token j as chain_kind() reads it, a new string: its digits, or when
- * written is set and it is a run the words written, joined by '/', a word without digits standing as "x" ("117 thousand 8
- * 5" reads "117/x/8/5"). NULL when out of memory.
+ * written is set and it is a run the words written, joined by '/', a
+ * word without digits standing as "x" ("117 thousand 8 5" reads
+ * "117/x/8/5"). NULL when out of memory.
  */
 static char *
 tok_text(const struct va_toks *tk, char *const *words, int j, int written)

@@ -3,9 +3,10 @@
  *
  * ASR output spells numbers out ("four one one one", "oh", "double five",
  * "twelve thirty four", "one hundred and five") or writes digits with
- * separators ("4111-1111", "#1001", thousands as in "1,299.50"). va_spoken_parse() cleans the words
- * (lower case, outer punctuation dropped) and joins every run of number
- * words and digit strings into one token holding the digits, remembering
+ * separators ("4111-1111", "#1001", thousands as in "1,299.50").
+ * va_spoken_parse() cleans the words (lower case, outer punctuation
+ * dropped) and joins every run of number words and digit strings into one
+ * token holding the digits ("6 hundred" is 600), remembering
  * which source words it came from, so entities and redaction work on
  * "4111111111111111" whatever was said. Single letters next to digits join
  * a run as upper-case letters when the run holds digits on both sides of
