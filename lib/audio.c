@@ -102,6 +102,7 @@ struct reader {
 	int		 fd;		/* -1 for standard input */
 	struct membuf	 mem;		/* standard input, whole */
 	int64_t		 slack;		/* shortfall that is not damage */
+	int		 ended;		/* a read gave nothing: the end */
 };
 
 struct va_resampler {
@@ -629,7 +630,11 @@ va_audio_read(struct va_audio_reader *r, float *buf, size_t n)
 
 	if (r == NULL || (p = r->priv) == NULL || p->sf == NULL)
 		return -1;
-	if (n == 0)
+	/*
+	 * The end stays the end: a decoder that finds frames again past a
+	 * damaged stretch (libmpg123 resyncing) would give audio after it.
+	 */
+	if (n == 0 || p->ended)
 		return 0;
 	if (n > (size_t)(LONG_MAX / r->channels))
 		n = (size_t)(LONG_MAX / r->channels);
@@ -640,11 +645,18 @@ va_audio_read(struct va_audio_reader *r, float *buf, size_t n)
 	/*
 	 * Float data may hold NaN or infinities; one would turn every
 	 * filter and noise floor downstream into NaN for the rest of the
-	 * call, so they are silence.
+	 * call, so they are silence. Values past full scale are clipped,
+	 * as 16-bit output would: 1e38 overflows the resampler's filter.
 	 */
 	for (i = 0; i < (size_t)got * (size_t)r->channels; i++)
 		if (!isfinite(buf[i]))
 			buf[i] = 0;
+		else if (buf[i] > 1)
+			buf[i] = 1;
+		else if (buf[i] < -1)
+			buf[i] = -1;
+	if (got == 0)
+		p->ended = 1;
 	/* A short read is the end of the data, or of what is readable. */
 	if ((size_t)got < n && !r->damaged) {
 		err = sf_error(p->sf);

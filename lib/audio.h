@@ -3,8 +3,8 @@
  * libmpg123), and resampling over libsoxr. The only file that includes
  * sndfile.h and soxr.h.
  *
- * Samples in memory are float, interleaved, nominally in [-1, 1]; a NaN
- * or an infinity in float data is read as 0.
+ * Samples in memory are float, interleaved, in [-1, 1]: a NaN or an
+ * infinity in float data is read as 0, a value past full scale as 1 or -1.
  *
  * Reading: every container libsndfile reads (wav, flac, ogg/vorbis,
  * ogg/opus, mp3, aiff, au, ...), recognised by content; raw headerless
@@ -58,7 +58,9 @@ struct va_audio_reader *va_audio_open(const char *path,
 	    const struct va_audio_fmt *fmt);
 /*
  * Read up to n frames (n * channels floats) into buf. Returns the number
- * of frames read, 0 at end of data, -1 on an I/O error (logged).
+ * of frames read, 0 at end of data, -1 on an I/O error (logged). After
+ * a 0 every read gives 0, even where a decoder would find frames again
+ * past damage.
  */
 long	va_audio_read(struct va_audio_reader *, float *buf, size_t n);
 void	va_audio_close(struct va_audio_reader *);

@@ -863,8 +863,8 @@ test_encode(void)
 }
 
 /*
- * A float wav may hold NaN and infinities; read as silence, they cannot
- * poison the noise floor or the resampler downstream.
+ * A float wav may hold NaN and infinities, or 1e38; read as silence or
+ * full scale, they cannot poison the noise floor or the resampler.
  */
 static void
 test_nonfinite(void)
@@ -875,7 +875,7 @@ test_nonfinite(void)
 		0x40, 0x1f, 0, 0, 0, 0x7d, 0, 0, 4, 0, 32, 0,	/* 8000 Hz */
 		'd', 'a', 't', 'a', 32, 0, 0, 0
 	};
-	float want[8] = { 0.25f, 0, -0.5f, 0, 0, 0.125f, 1.5f, -1 };
+	float want[8] = { 0.25f, 0, -0.5f, 0, 0, 0.125f, 1, -1 };
 	float x[8], got[16];
 	struct va_audio_reader *r;
 	const char *path = tpath("nan.wav");
@@ -886,6 +886,8 @@ test_nonfinite(void)
 	x[1] = NAN;
 	x[3] = INFINITY;
 	x[4] = -INFINITY;
+	x[6] = 1e38f;		/* past full scale: clipped */
+	x[7] = -2.5f;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	ok(fd != -1 && write(fd, hdr, sizeof(hdr)) == sizeof(hdr) &&
 	    write(fd, x, sizeof(x)) == sizeof(x), "non-finite: float wav");
@@ -898,7 +900,8 @@ test_nonfinite(void)
 	is_int(n, 8, "non-finite: 8 frames");
 	for (i = 0, same = n == 8; same && i < 8; i++)
 		same = got[i] == want[i];
-	ok(same, "non-finite: NaN and infinities read as 0, the rest kept");
+	ok(same, "non-finite: NaN and infinities read as 0, past full scale "
+	    "clipped, the rest kept");
 	ok(!r->damaged, "non-finite: not damage");
 	va_audio_close(r);
 }
