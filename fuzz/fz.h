@@ -15,6 +15,18 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* VA_ASAN: built with AddressSanitizer (gcc's or clang's spelling). */
+#if defined(__SANITIZE_ADDRESS__)
+#define VA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VA_ASAN 1
+#endif
+#endif
+#ifdef VA_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 #define FZ_CHECK(cond) do {						\
 	if (!(cond)) {							\
 		fprintf(stderr, "%s:%d: property failed: %s\n",	\

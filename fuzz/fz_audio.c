@@ -48,16 +48,7 @@
 #include "fz.h"
 #include "log.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define VA_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VA_ASAN 1
-#endif
-#endif
 #ifdef VA_ASAN
-#include <sanitizer/common_interface_defs.h>
-
 const char *__lsan_default_suppressions(void);
 
 /*

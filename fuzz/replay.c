@@ -18,18 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define VA_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VA_ASAN 1
-#endif
-#endif
-#ifdef VA_ASAN
-#include <sanitizer/common_interface_defs.h>
-#endif
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+#include "fz.h"
 
 static int ntest;
 static char current[4096];	/* the input being replayed */
